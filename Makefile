@@ -1,0 +1,32 @@
+# The two commands of the README: `make lab` (open the course) and `make test` (run every test).
+# Both create .venv on first use and install the pinned requirements into it.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: lab test release bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+lab: $(STAMP)
+	@echo "Starting JupyterLab on course/ (Ctrl-C to stop); open the URL printed below."
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --ServerApp.root_dir=course
+
+test: $(STAMP)
+	$(PY) -m pytest tests
+	$(PY) -m pytest --nbval -p no:randomly solutions
+
+release: $(STAMP)
+	$(PY) -m grader release
+
+bench: $(STAMP)
+	$(PY) benchmarks/train_step.py
+	$(PY) benchmarks/notebooks.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

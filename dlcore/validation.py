@@ -1,0 +1,123 @@
+"""Argument checks shared by every function in :mod:`dlcore`.
+
+Each helper raises ``ValueError`` with a message that names the argument, says what
+was expected and what was received, so that a student can fix the call.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+ACTIVATIONS = ("sigmoid", "relu", "tanh", "leaky_relu")
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"[:120]
+
+
+def as_array(x: Any, name: str, ndim: int | None = None, allow_empty: bool = False) -> np.ndarray:
+    """Return ``x`` as a float64 array, or raise ``ValueError`` naming ``name``.
+
+    ``ndim`` (if given) is the required number of dimensions. Empty arrays are refused
+    unless ``allow_empty``. The input is never modified; a copy is made only when the
+    dtype has to change.
+    """
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a numeric array; got {_describe(x)}.") from None
+    if ndim is not None and arr.ndim != ndim:
+        hint = " (examples are columns: use shape (n, m))" if ndim == 2 else ""
+        raise ValueError(
+            f"`{name}` must be a {ndim}-D array{hint}; got shape {arr.shape}."
+        )
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"`{name}` must not be empty; got shape {arr.shape}.")
+    return arr
+
+
+def check_shape(arr: np.ndarray, shape: tuple, name: str, why: str = "") -> None:
+    """Raise ``ValueError`` unless ``arr.shape == shape`` (``None`` entries match any size)."""
+    ok = len(arr.shape) == len(shape) and all(
+        want is None or want == got for want, got in zip(shape, arr.shape)
+    )
+    if not ok:
+        pretty = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+        extra = f" {why}" if why else ""
+        raise ValueError(f"`{name}` must have shape {pretty}; got {arr.shape}.{extra}")
+
+
+def check_activation(activation: Any, allowed: Iterable[str] = ACTIVATIONS) -> str:
+    """Return ``activation`` if it is one of ``allowed``, else raise ``ValueError``."""
+    allowed = tuple(allowed)
+    if activation not in allowed:
+        raise ValueError(
+            f"`activation` must be one of {', '.join(repr(a) for a in allowed)}; got {activation!r}."
+        )
+    return activation
+
+
+def check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
+    """Return ``value`` as float if it is a finite number > 0 (or >= 0), else raise."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a number; got {_describe(value)}.") from None
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"`{name}` must be a finite number {bound}; got {value!r}.")
+    return v
+
+
+def check_probability(value: Any, name: str) -> float:
+    """Return ``value`` as float if it lies in ``(0, 1]``, else raise ``ValueError``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a number in (0, 1]; got {_describe(value)}.") from None
+    if not (0.0 < v <= 1.0):
+        raise ValueError(f"`{name}` must lie in (0, 1]; got {value!r}.")
+    return v
+
+
+def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise ``ValueError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"`{name}` must be a numpy.random.Generator, e.g. np.random.default_rng(0); "
+            f"got {_describe(rng)}."
+        )
+    return rng
+
+
+def num_layers(parameters: Any) -> int:
+    """Number of layers ``L`` of a parameters dict ``{"W1", "b1", ..., "WL", "bL"}``.
+
+    Raises ``ValueError`` if a ``W{l}`` or ``b{l}`` is missing or shapes do not chain.
+    """
+    if not isinstance(parameters, dict) or not parameters:
+        raise ValueError(f"`parameters` must be a non-empty dict {{'W1': ..., 'b1': ...}}; got {_describe(parameters)}.")
+    L = len(parameters) // 2
+    for l in range(1, L + 1):
+        for key in (f"W{l}", f"b{l}"):
+            if key not in parameters:
+                raise ValueError(
+                    f"`parameters` must hold W1..W{L} and b1..b{L}; key {key!r} is missing "
+                    f"(keys: {sorted(parameters)})."
+                )
+        W = np.asarray(parameters[f"W{l}"])
+        b = np.asarray(parameters[f"b{l}"])
+        if W.ndim != 2:
+            raise ValueError(f"`parameters['W{l}']` must be 2-D (n[{l}], n[{l-1}]); got shape {W.shape}.")
+        if b.shape != (W.shape[0], 1):
+            raise ValueError(f"`parameters['b{l}']` must have shape ({W.shape[0]}, 1) to match W{l}; got {b.shape}.")
+        if l > 1:
+            prev = np.asarray(parameters[f"W{l-1}"]).shape[0]
+            if W.shape[1] != prev:
+                raise ValueError(
+                    f"`parameters['W{l}']` has {W.shape[1]} columns but layer {l-1} has {prev} units."
+                )
+    return L
