@@ -19,7 +19,8 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
     array([0.5, 1. , 0. ])
     """
     Z = as_array(Z, "Z", allow_empty=True)
-    E = np.exp(-np.abs(Z))  # in (0, 1]: never overflows
+    with np.errstate(under="ignore"):  # exp(-1000) is 0 to double precision, as intended
+        E = np.exp(-np.abs(Z))  # in [0, 1]: never overflows
     return np.where(Z >= 0, 1.0 / (1.0 + E), E / (1.0 + E))
 
 

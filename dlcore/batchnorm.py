@@ -20,9 +20,9 @@ from dlcore.validation import as_array, check_positive, check_shape
 BatchNormCache = dict  # {"mu", "var", "Z_hat", "inv_std", "gamma", "epsilon"}
 
 
-def _check_column(arr: object, name: str, n: int) -> np.ndarray:
+def _check_column(arr: object, name: str, n: int, why: str) -> np.ndarray:
     arr = as_array(arr, name, ndim=2)
-    check_shape(arr, (n, 1), name, f"(one value per unit: Z has {n} rows)")
+    check_shape(arr, (n, 1), name, f"(one value per unit: {why})")
     return arr
 
 
@@ -37,13 +37,14 @@ def batchnorm_forward(
     and what :func:`batchnorm_backward` needs: ``"Z_hat"``, ``"inv_std"``, ``"gamma"``,
     ``"epsilon"``.
 
-    >>> Z_tilde, cache = batchnorm_forward(np.array([[1.0, 3.0]]), np.ones((1, 1)), np.zeros((1, 1)), 0.0 + 1e-12)
+    >>> Z_tilde, cache = batchnorm_forward(np.array([[1.0, 3.0]]), np.ones((1, 1)), np.zeros((1, 1)), epsilon=1e-12)
     >>> np.round(Z_tilde, 6), cache["mu"], cache["var"]
     (array([[-1.,  1.]]), array([[2.]]), array([[1.]]))
     """
     Z = as_array(Z, "Z", ndim=2)
-    gamma = _check_column(gamma, "gamma", Z.shape[0])
-    beta = _check_column(beta, "beta", Z.shape[0])
+    why = f"Z has {Z.shape[0]} rows"
+    gamma = _check_column(gamma, "gamma", Z.shape[0], why)
+    beta = _check_column(beta, "beta", Z.shape[0], why)
     epsilon = check_positive(epsilon, "epsilon")
     mu = Z.mean(axis=1, keepdims=True)
     centred = Z - mu
@@ -96,10 +97,11 @@ def update_running_averages(
     """
     running_mean = as_array(running_mean, "running_mean", ndim=2)
     n = running_mean.shape[0]
-    running_mean = _check_column(running_mean, "running_mean", n)
-    running_var = _check_column(running_var, "running_var", n)
-    mu = _check_column(mu, "mu", n)
-    var = _check_column(var, "var", n)
+    why = f"running_mean has {n} rows"
+    running_mean = _check_column(running_mean, "running_mean", n, why)
+    running_var = _check_column(running_var, "running_var", n, why)
+    mu = _check_column(mu, "mu", n, why)
+    var = _check_column(var, "var", n, why)
     try:
         momentum_f = float(momentum)
     except (TypeError, ValueError):
@@ -128,10 +130,11 @@ def batchnorm_inference(
     """
     Z = as_array(Z, "Z", ndim=2)
     n = Z.shape[0]
-    gamma = _check_column(gamma, "gamma", n)
-    beta = _check_column(beta, "beta", n)
-    running_mean = _check_column(running_mean, "running_mean", n)
-    running_var = _check_column(running_var, "running_var", n)
+    why = f"Z has {n} rows"
+    gamma = _check_column(gamma, "gamma", n, why)
+    beta = _check_column(beta, "beta", n, why)
+    running_mean = _check_column(running_mean, "running_mean", n, why)
+    running_var = _check_column(running_var, "running_var", n, why)
     epsilon = check_positive(epsilon, "epsilon")
     if np.any(running_var < 0) or np.isnan(running_var).any():
         raise ValueError("`running_var` must hold variances >= 0; it has negative or NaN entries.")

@@ -112,9 +112,12 @@ def check_gradients(
     grads : the analytic gradients, same keys (or ``"d" + key``) and shapes.
     f : scalar function of ``params`` (of the array itself if an array was given).
 
-    An element whose one-sided differences disagree by more than ``kink_tolerance``
-    (relative) sits on a kink: its centred difference is meaningless, so it is skipped
-    and counted in ``report.skipped`` instead of failing a correct backward pass.
+    Each element is also evaluated at steps of ``2 * epsilon``. Where ``f`` is smooth,
+    the centred differences at both steps agree and the gap between the one-sided
+    differences doubles with the step. An element that breaks either rule by more than
+    ``kink_tolerance`` (relative) has a kink within ``2 * epsilon`` (such as ReLU at
+    0): its centred difference is unreliable, so it is skipped and counted in
+    ``report.skipped`` instead of failing a correct backward pass.
     """
     single = isinstance(params, np.ndarray)
     pdict = {"x": params} if single else params
@@ -137,14 +140,20 @@ def check_gradients(
         keep = np.ones(arr.size, dtype=bool)
         for i in range(arr.size):
             old = flat[i]
-            flat[i] = old + epsilon
-            fp = call()
-            flat[i] = old - epsilon
-            fm = call()
+            values = []
+            for step in (epsilon, -epsilon, 2 * epsilon, -2 * epsilon):
+                flat[i] = old + step
+                values.append(call())
             flat[i] = old
+            fp, fm, fp2, fm2 = values
             num[i] = (fp - fm) / (2 * epsilon)
-            forward, backward = (fp - f0) / epsilon, (f0 - fm) / epsilon
-            if abs(forward - backward) > kink_tolerance * (abs(forward) + abs(backward)) + 1e-6:
+            wide = (fp2 - fm2) / (4 * epsilon)
+            # One-sided gaps: (forward - backward) difference quotients at both steps.
+            gap, gap2 = (fp - 2 * f0 + fm) / epsilon, (fp2 - 2 * f0 + fm2) / (2 * epsilon)
+            # Smooth f: wide ~ num (error O(eps^2)) and gap2 ~ 2 gap (both ~ step * f'').
+            # A kink at distance d < 2 eps breaks one of them by a fixed share of its jump.
+            mismatch = max(abs(num[i] - wide), abs(gap2 - 2 * gap))
+            if mismatch > kink_tolerance * (abs(num[i]) + abs(wide)) + 1e-6:
                 keep[i] = False
         a = g.reshape(-1)
         skipped += int((~keep).sum())

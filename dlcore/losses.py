@@ -29,8 +29,9 @@ def compute_cost(AL: np.ndarray, Y: np.ndarray) -> float:
     0.164...
     """
     AL, Y = _check_binary(AL, Y)
-    with np.errstate(divide="ignore"):
-        # 0 * log(0) counts as 0, so a certain and right prediction costs nothing.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # 0 * log(0) counts as 0, so a certain and right prediction costs nothing
+        # (np.where picks 0.0 there; the discarded 0 * -inf must not warn).
         pos = np.where(Y > 0, Y * np.log(AL), 0.0)
         neg = np.where(Y < 1, (1.0 - Y) * np.log1p(-AL), 0.0)
     return float(-(pos + neg).sum() / Y.shape[1])

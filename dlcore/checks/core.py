@@ -150,6 +150,7 @@ class Exercise:
         """
         __tracebackhide__ = True
         copies = copy.deepcopy((args, kwargs))
+        self.last_args = copies[0]  # what the student received, for checks of in-place work
         ref_code = self.reference.__code__
         delegated = []
 
