@@ -257,11 +257,11 @@ def gradient_difference(student: Callable, hidden: bool = False) -> None:
     __tracebackhide__ = True
     norm = np.linalg.norm
     ex = Exercise("gradient_difference", student, dlcore.gradient_difference, hidden=hidden, mistakes=[
+        Mistake(lambda g, ga: float(norm(g - ga) / (norm(g) + norm(ga))),
+                "when both gradients are zero the formula is 0/0 (NaN): return 0.0 in that case."),
         Mistake(lambda g, ga: float(norm(g - ga)), "divide by ||grad|| + ||grad_approx|| to get a relative difference."),
         Mistake(lambda g, ga: float(norm(g - ga) / norm(g + ga)), "the denominator is ||grad|| + ||grad_approx||, not ||grad + grad_approx||."),
         Mistake(lambda g, ga: float(norm(g - ga) ** 2 / (norm(g) ** 2 + norm(ga) ** 2)), "use the norms themselves, not their squares."),
-        Mistake(lambda g, ga: float(norm(g - ga) / (norm(g) + norm(ga))),
-                "when both gradients are zero the formula is 0/0 (NaN): return 0.0 in that case."),
     ])
     if not hidden:
         g, ga = np.array([1.0, 2.0]), np.array([1.0, 2.5])
