@@ -164,6 +164,6 @@ def check_gradients(
         err = np.abs(a - num) * keep
         if err.size and (worst is None or err.max() > abs(worst[2] - worst[3])):
             i = int(err.argmax())
-            worst = (key, np.unravel_index(i, arr.shape), float(a[i]), float(num[i]))
+            worst = (key, tuple(int(j) for j in np.unravel_index(i, arr.shape)), float(a[i]), float(num[i]))
     difference = gradient_difference(np.concatenate(all_a), np.concatenate(all_n)) if all_a else 0.0
     return GradientReport(difference, per_key, worst, skipped, threshold, numeric)

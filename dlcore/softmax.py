@@ -93,7 +93,12 @@ def one_hot(y: np.ndarray, C: int) -> np.ndarray:
 
 def _check_probabilities(AL: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     AL = as_array(AL, "AL", ndim=2)
-    Y = as_array(Y, "Y", ndim=2)
+    Y = as_array(Y, "Y")
+    if Y.ndim != 2:
+        raise ValueError(
+            f"`Y` must be a one-hot (C, m) array; got shape {Y.shape}. "
+            "(Integer labels can be converted with one_hot(y, C).)"
+        )
     if AL.shape != Y.shape:
         raise ValueError(
             f"`AL` and `Y` must have the same shape (C, m); got AL {AL.shape} and Y {Y.shape}. "
