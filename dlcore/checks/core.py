@@ -130,7 +130,9 @@ class Exercise:
         )
 
     @contextmanager
-    def _isolated(self) -> Iterator[None]:
+    def isolated(self) -> Iterator[list]:
+        """While active, the other exercises named in ``isolate`` are their references
+        (in the student's namespace), and warnings are recorded instead of printed."""
         ns = getattr(self.student, "__globals__", {})
         import dlcore
 
@@ -138,7 +140,8 @@ class Exercise:
         try:
             for k in saved:
                 ns[k] = getattr(dlcore, k)
-            yield
+            with _quiet() as caught:
+                yield caught
         finally:
             ns.update(saved)
 
@@ -160,7 +163,7 @@ class Exercise:
 
         state = np.random.get_state()
         old_profile = sys.getprofile()
-        with _quiet() as caught, self._isolated():
+        with self.isolated() as caught:
             sys.setprofile(profiler)
             try:
                 result = self.student(*copies[0], **copies[1])
@@ -265,7 +268,7 @@ class Exercise:
         """The hint of the first known mistake that reproduces the student's answer."""
         if not self.mistakes:
             return None
-        with _quiet(), self._isolated():
+        with self.isolated():
             try:
                 got = self.student(*copy.deepcopy(args))
             except Exception:
