@@ -100,7 +100,7 @@ def num_layers(parameters: Any) -> int:
     """
     if not isinstance(parameters, dict) or not parameters:
         raise ValueError(f"`parameters` must be a non-empty dict {{'W1': ..., 'b1': ...}}; got {_describe(parameters)}.")
-    L = len(parameters) // 2
+    L = max(len(parameters) // 2, 1)  # a lone "W1" still needs its "b1"
     for l in range(1, L + 1):
         for key in (f"W{l}", f"b{l}"):
             if key not in parameters:
