@@ -74,7 +74,7 @@ def relu_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
     dA, Z : arrays of the same shape. Returns dZ : same shape.
     """
     dA, Z = _check_pair(dA, Z)
-    return np.where(Z > 0, dA, 0.0)
+    return dA * (Z > 0)  # the 0/1 mask; several times faster than np.where(Z > 0, dA, 0.0)
 
 
 def leaky_relu_backward(dA: np.ndarray, Z: np.ndarray, alpha: float = 0.01) -> np.ndarray:

@@ -136,14 +136,19 @@ class Exercise:
         ns = getattr(self.student, "__globals__", {})
         import dlcore
 
-        saved = {k: ns[k] for k in self.isolate if k in ns}
+        missing = object()
+        saved = {k: ns.get(k, missing) for k in self.isolate}
         try:
-            for k in saved:
+            for k in saved:  # also supplies helpers the student has not defined (yet)
                 ns[k] = getattr(dlcore, k)
             with _quiet() as caught:
                 yield caught
         finally:
-            ns.update(saved)
+            for k, v in saved.items():
+                if v is missing:
+                    ns.pop(k, None)
+                else:
+                    ns[k] = v
 
     def call(self, *args: Any, **kwargs: Any) -> Any:
         """Run the student's function on copies of ``args`` and return its result.
@@ -254,7 +259,8 @@ class Exercise:
                 f"are expected. Look for an overflow (exp of a large number) or a division by zero.", args))
         if not np.allclose(got, want, rtol=rtol, atol=atol):
             err = np.abs(got.astype(float) - want)
-            idx = tuple(int(i) for i in np.unravel_index(int(np.nanargmax(err)), err.shape))
+            err[np.isnan(err)] = np.inf
+            idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape))
             wrong = int((~np.isclose(got, want, rtol=rtol, atol=atol)).sum())
             raise CheckFailure(self._with_hint(
                 f"{what} has the right shape {want.shape} but {wrong} of {want.size} values are wrong; "

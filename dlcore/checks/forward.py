@@ -232,11 +232,17 @@ def linear_activation_forward(student: Callable, hidden: bool = False) -> None:
 def _random_network(rng: np.random.Generator, L: int) -> tuple[np.ndarray, dict]:
     dims = [int(n) for n in rng.integers(2, 7, size=L)] + [1]
     m = int(rng.integers(3, 9))
-    params = {}
-    for l in range(1, L + 1):
-        params[f"W{l}"] = rng.normal(size=(dims[l], dims[l - 1]))
-        params[f"b{l}"] = rng.normal(size=(dims[l], 1))
-    return rng.normal(size=(dims[0], m)), params
+    while True:
+        params = {}
+        for l in range(1, L + 1):
+            params[f"W{l}"] = rng.normal(size=(dims[l], dims[l - 1])) * np.sqrt(2 / dims[l - 1])
+            params[f"b{l}"] = rng.normal(0, 0.5, size=(dims[l], 1))
+        X = rng.normal(size=(dims[0], m))
+        AL = dlcore.model_forward(X, params)[0]
+        # Keep the output away from 0 and 1: a saturated sigmoid makes dAL blow up and
+        # finite differences meaningless, which would test luck rather than the student.
+        if np.all((AL > 0.02) & (AL < 0.98)):
+            return X, params
 
 
 def model_forward(student: Callable, hidden: bool = False) -> None:

@@ -1,0 +1,591 @@
+"""The one training loop of the course notebooks: :func:`train`.
+
+It assembles the pieces written in the notebooks (all from :mod:`dlcore`) into a fully
+connected network ``[LINEAR -> (BATCHNORM) -> RELU -> (DROPOUT)] x (L-1) -> LINEAR -> OUTPUT``
+and trains it with mini-batches, an optimizer (gradient descent, momentum, RMSprop,
+Adam), an optional learning-rate schedule, L2 regularisation, dropout, batch
+normalisation and early stopping on a dev set.
+
+Shapes, with examples as columns: ``X`` (n0, m) and ``layer_dims = [n0, n1, ..., nL]``.
+The size ``nL`` of the output layer decides the task:
+
+* ``nL == 1``: **binary** classification, sigmoid output and binary cross-entropy;
+  ``Y`` holds 0/1 labels, shape (1, m) (or (m,)).
+* ``nL == C >= 2``: **multi-class**, softmax output and softmax cross-entropy; ``Y`` is
+  one-hot (C, m), or integer labels (1, m) / (m,) in ``[0, C)`` (converted with
+  :func:`dlcore.softmax.one_hot`).
+
+Batch normalisation (``batchnorm=True``) normalises ``Z`` of every hidden layer before
+its ReLU, with learned ``gamma{l}``, ``beta{l}`` (n[l], 1) updated by the same optimizer as
+the weights, and running averages of the batch statistics for predictions. (The bias
+``b{l}`` of a normalised layer is kept so that ``parameters`` keeps its usual layout; its
+gradient is zero because ``beta{l}`` takes over its role.)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from dlcore.activations import relu, relu_backward, sigmoid
+from dlcore.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, update_running_averages
+from dlcore.data import make_rng
+from dlcore.initialization import METHODS, check_layer_dims, initialize_parameters_deep
+from dlcore.layers import linear_backward, linear_forward
+from dlcore.losses import compute_cost
+from dlcore.model import update_parameters
+from dlcore.optim import (
+    initialize_adam,
+    initialize_velocity,
+    random_mini_batches,
+    update_parameters_with_adam,
+    update_parameters_with_momentum,
+    update_parameters_with_rmsprop,
+)
+from dlcore.regularization import dropout_backward, dropout_forward, early_stopping
+from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay
+from dlcore.softmax import one_hot, softmax, softmax_cross_entropy, softmax_cross_entropy_backward
+from dlcore.validation import as_array, check_positive, check_probability
+
+__all__ = ["train", "TrainResult", "OPTIMIZERS", "SCHEDULES"]
+
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+
+#: Learning-rate schedules by name: ``f(learning_rate0, epoch, decay_rate, decay_interval)``.
+SCHEDULES: dict[str, Callable[[float, int, float, int], float]] = {
+    "learning_rate_decay": lambda lr0, epoch, rate, interval: learning_rate_decay(lr0, epoch, rate),
+    "schedule_lr_decay": lambda lr0, epoch, rate, interval: schedule_lr_decay(lr0, epoch, rate, interval),
+    "exponential_decay": lambda lr0, epoch, rate, interval: exponential_decay(lr0, epoch, rate),
+}
+
+
+# ---------------------------------------------------------------------- the network
+
+
+@dataclass
+class _Network:
+    """What a forward pass needs: weights, and the batch-norm state if there is any.
+
+    parameters : ``{"W1", "b1", ..., "WL", "bL"}``.
+    bn_parameters : ``{"gamma{l}", "beta{l}"}`` for the hidden layers l = 1..L-1, or None.
+    bn_running : ``{"mean{l}", "var{l}"}`` running batch statistics, or None.
+    """
+
+    parameters: dict[str, np.ndarray]
+    task: str  # "binary" or "multiclass"
+    bn_parameters: dict[str, np.ndarray] | None = None
+    bn_running: dict[str, np.ndarray] | None = None
+
+    @property
+    def L(self) -> int:
+        return len(self.parameters) // 2
+
+    def copy(self) -> "_Network":
+        def dup(d):
+            return None if d is None else {k: v.copy() for k, v in d.items()}
+
+        return _Network(dup(self.parameters), self.task, dup(self.bn_parameters), dup(self.bn_running))
+
+
+def _forward(
+    X: np.ndarray,
+    net: _Network,
+    *,
+    training: bool,
+    keep_prob: float = 1.0,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, list]:
+    """Forward pass. Returns ``AL`` ((1, m) or (C, m)) and one cache per layer.
+
+    A hidden layer's cache is ``(linear_cache, Z, bn_cache, D)``: ``Z`` is the ReLU input
+    (after batch norm), ``bn_cache`` the batch-norm cache (None without batch norm or
+    outside training) and ``D`` the dropout mask (None without dropout). In training mode
+    batch norm uses the batch statistics and dropout is on; otherwise batch norm uses
+    the running statistics and dropout is off.
+    """
+    p, L = net.parameters, net.L
+    A, caches = X, []
+    for l in range(1, L):
+        Z, linear_cache = linear_forward(A, p[f"W{l}"], p[f"b{l}"])
+        bn_cache = None
+        if net.bn_parameters is not None:
+            gamma, beta = net.bn_parameters[f"gamma{l}"], net.bn_parameters[f"beta{l}"]
+            if training:
+                Z, bn_cache = batchnorm_forward(Z, gamma, beta)
+            else:
+                Z = batchnorm_inference(Z, gamma, beta, net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"])
+        A = relu(Z)
+        D = None
+        if training and keep_prob < 1.0:
+            A, D = dropout_forward(A, keep_prob, rng)
+        caches.append((linear_cache, Z, bn_cache, D))
+    ZL, linear_cache = linear_forward(A, p[f"W{L}"], p[f"b{L}"])
+    AL = sigmoid(ZL) if net.task == "binary" else softmax(ZL)
+    caches.append((linear_cache, ZL, None, None))
+    return AL, caches
+
+
+def _backward(
+    AL: np.ndarray, Y: np.ndarray, caches: list, net: _Network, keep_prob: float, lambd: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Gradients of the training cost. Returns ``(grads, bn_grads)``.
+
+    grads : ``{"dW{l}", "db{l}"}``.  bn_grads : ``{"dgamma{l}", "dbeta{l}"}`` (empty
+    without batch norm).
+    """
+    m = Y.shape[1]
+    L = len(caches)
+    grads, bn_grads = {}, {}
+    # Sigmoid + binary cross-entropy and softmax + cross-entropy both give dZL = AL - Y
+    # (computing it in one step avoids dividing by AL and 1 - AL when they reach 0 or 1).
+    dZ = AL - Y if net.task == "binary" else softmax_cross_entropy_backward(AL, Y)
+    dA, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, caches[-1][0])
+    for l in range(L - 1, 0, -1):
+        linear_cache, Z, bn_cache, D = caches[l - 1]
+        if D is not None:
+            dA = dropout_backward(dA, D, keep_prob)
+        dZ = relu_backward(dA, Z)
+        if bn_cache is not None:
+            dZ, dgamma, dbeta = batchnorm_backward(dZ, bn_cache)
+            # Like dZ, the upstream gradient carries no 1/m (linear_backward applies it to dW
+            # and db); gamma and beta get theirs here.
+            bn_grads[f"dgamma{l}"], bn_grads[f"dbeta{l}"] = dgamma / m, dbeta / m
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(dZ, linear_cache)
+    if lambd > 0:  # L2: the penalty (lambd / 2m) sum ||W||^2 adds (lambd / m) W to each dW
+        for l in range(1, L + 1):
+            grads[f"dW{l}"] = grads[f"dW{l}"] + (lambd / m) * net.parameters[f"W{l}"]
+    return grads, bn_grads
+
+
+def _cross_entropy(AL: np.ndarray, Y: np.ndarray, task: str) -> float:
+    """Cross-entropy of the output, binary or softmax.
+
+    The probabilities are kept within [1e-15, 1 - 1e-15]: a sigmoid or softmax output
+    that rounds to exactly 0 or 1 then costs at most about 34.5 per example instead of
+    inf, so that one confidently wrong example does not make a whole cost curve infinite.
+    """
+    AL = np.clip(AL, 1e-15, 1.0 - 1e-15)
+    return compute_cost(AL, Y) if task == "binary" else softmax_cross_entropy(AL, Y)
+
+
+def _l2_penalty(parameters: dict[str, np.ndarray], lambd: float, m: int) -> float:
+    """``(lambd / 2m) * sum_l ||W{l}||_F^2``, as in :func:`dlcore.regularization.compute_cost_with_l2`."""
+    if lambd == 0:
+        return 0.0
+    L = len(parameters) // 2
+    return lambd / (2 * m) * sum(float(np.sum(np.square(parameters[f"W{l}"]))) for l in range(1, L + 1))
+
+
+def _accuracy(AL: np.ndarray, Y: np.ndarray, task: str) -> float:
+    if task == "binary":
+        return float(np.mean((AL > 0.5) == (Y > 0.5)))
+    return float(np.mean(np.argmax(AL, axis=0) == np.argmax(Y, axis=0)))
+
+
+def _labels(AL: np.ndarray, task: str) -> np.ndarray:
+    """Predicted labels (1, m) of ints: 0/1 for binary, the class index for multi-class."""
+    if task == "binary":
+        return (AL > 0.5).astype(np.int64)
+    return np.argmax(AL, axis=0).astype(np.int64)[None, :]
+
+
+# -------------------------------------------------------------------- optimizer state
+
+
+class _Optimizer:
+    """Gradient descent, momentum, RMSprop or Adam for one parameters dict, with its state.
+
+    The dlcore update functions take parameters ``{"W1", "b1", ...}`` and grads
+    ``{"dW1", "db1", ...}``; batch-norm layers use them too, each as a one-layer dict
+    ``{"W1": gamma, "b1": beta}`` (see :func:`_bn_layer`).
+    """
+
+    def __init__(self, name: str, parameters: dict[str, np.ndarray], beta: float, beta1: float, beta2: float,
+                 epsilon: float):
+        self.name, self.beta, self.beta1, self.beta2, self.epsilon = name, beta, beta1, beta2, epsilon
+        self.t = 0  # number of updates so far (Adam's bias correction counts from 1)
+        if name == "momentum":
+            self.v = initialize_velocity(parameters)
+        elif name == "rmsprop":
+            self.s = initialize_velocity(parameters)  # zeros with the keys dW1, db1, ...
+        elif name == "adam":
+            self.v, self.s = initialize_adam(parameters)
+
+    def step(self, parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> dict:
+        self.t += 1
+        if self.name == "gd":
+            return update_parameters(parameters, grads, lr)
+        if self.name == "momentum":
+            parameters, self.v = update_parameters_with_momentum(parameters, grads, self.v, self.beta, lr)
+        elif self.name == "rmsprop":
+            parameters, self.s = update_parameters_with_rmsprop(parameters, grads, self.s, self.beta2, lr,
+                                                                self.epsilon)
+        else:
+            parameters, self.v, self.s = update_parameters_with_adam(
+                parameters, grads, self.v, self.s, self.t, lr, self.beta1, self.beta2, self.epsilon
+            )
+        return parameters
+
+
+def _bn_layer(bn: dict[str, np.ndarray], l: int, prefix: str = "") -> dict[str, np.ndarray]:
+    """Batch-norm layer ``l`` as a one-layer parameters (or grads) dict ``{"W1": gamma, "b1": beta}``."""
+    return {f"{prefix}W1": bn[f"{prefix}gamma{l}"], f"{prefix}b1": bn[f"{prefix}beta{l}"]}
+
+
+# ------------------------------------------------------------------------ the result
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns.
+
+    parameters : the trained (or, with early stopping, the best) weights ``{"W1", "b1", ...}``.
+    history : per epoch, ``"cost"`` (the training cost, averaged over the epoch's
+        mini-batches, L2 term included), ``"train_acc"`` (accuracy on the whole training
+        set after the epoch, in prediction mode), ``"lr"`` (learning rate used), and with
+        dev data ``"dev_cost"`` (cross-entropy, no L2 term) and ``"dev_acc"``.
+    best_epoch : epoch (0-based) of the lowest dev cost, None without dev data.
+    stopped_epoch : the last epoch that ran (``len(history["cost"]) - 1``).
+    stopped_early : True if early stopping ended the training before ``num_epochs``.
+    task : ``"binary"`` or ``"multiclass"``.
+    bn_parameters, bn_running : ``{"gamma{l}", "beta{l}"}`` and ``{"mean{l}", "var{l}"}``
+        with batch norm, else None.
+    """
+
+    parameters: dict[str, np.ndarray]
+    history: dict[str, list[float]]
+    best_epoch: int | None
+    stopped_epoch: int
+    stopped_early: bool = False
+    task: str = "binary"
+    bn_parameters: dict[str, np.ndarray] | None = None
+    bn_running: dict[str, np.ndarray] | None = None
+    config: dict = field(default_factory=dict, repr=False)
+
+    def _network(self) -> _Network:
+        return _Network(self.parameters, self.task, self.bn_parameters, self.bn_running)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Output probabilities: (1, m) for binary, (C, m) for multi-class (prediction mode)."""
+        X = as_array(X, "X", ndim=2)
+        AL, _ = _forward(X, self._network(), training=False)
+        return AL
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted labels (1, m) of ints: 0/1 (binary) or the class index (multi-class).
+
+        >>> from dlcore.data import moons
+        >>> X, Y = moons(m=100, seed=0)
+        >>> result = train(X, Y, [2, 8, 1], optimizer="adam", learning_rate=0.01, num_epochs=5)
+        >>> result.predict(X).shape
+        (1, 100)
+        """
+        return _labels(self.predict_proba(X), self.task)
+
+    def accuracy(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """Fraction of the examples of ``X`` classified as in ``Y`` (labels or one-hot)."""
+        AL = self.predict_proba(X)
+        return _accuracy(AL, _prepare_labels(Y, AL.shape[0], "Y", AL.shape[1]), self.task)
+
+    def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """Cross-entropy (no L2 term) on ``(X, Y)`` in prediction mode."""
+        AL = self.predict_proba(X)
+        return _cross_entropy(AL, _prepare_labels(Y, AL.shape[0], "Y", AL.shape[1]), self.task)
+
+
+# ------------------------------------------------------------------ argument checks
+
+
+def _prepare_labels(Y, n_out: int, name: str, m: int) -> np.ndarray:
+    """Labels as a float64 array (n_out, m): 0/1 row for binary, one-hot for multi-class."""
+    arr = np.asarray(Y)
+    if n_out == 1:
+        Y = as_array(arr, name)
+        Y = Y.reshape(1, -1) if Y.ndim == 1 else Y
+        if Y.shape != (1, m):
+            raise ValueError(f"`{name}` must have shape (1, {m}) (one 0/1 label per example, as the output "
+                             f"layer has 1 unit); got {arr.shape}.")
+        if not np.all((Y == 0) | (Y == 1)):
+            raise ValueError(f"`{name}` must hold binary labels 0 or 1 (the output layer has 1 unit).")
+        return Y
+    if arr.ndim == 2 and arr.shape[0] == n_out and n_out > 1:
+        Y = as_array(arr, name)
+        if not (np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=0) == 1)):
+            raise ValueError(f"`{name}` of shape {arr.shape} must be one-hot: one 1 per column, zeros elsewhere.")
+    elif arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1):
+        Y = one_hot(arr, n_out)
+    else:
+        raise ValueError(f"`{name}` must be one-hot ({n_out}, m) or integer labels (1, m) in [0, {n_out}), "
+                         f"as the output layer has {n_out} units; got shape {arr.shape}.")
+    if Y.shape[1] != m:
+        raise ValueError(f"`{name}` must have one column per example ({m}); got {Y.shape[1]}.")
+    return Y
+
+
+def _check_examples(X, Y, dims: list[int], x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as a float64 (n0, m) array and ``Y`` as labels ready for the output layer."""
+    X = as_array(X, x_name, ndim=2)
+    if X.shape[0] != dims[0]:
+        raise ValueError(f"`{x_name}` must have layer_dims[0] = {dims[0]} rows (one per input feature); "
+                         f"got shape {X.shape}.")
+    return X, _prepare_labels(Y, dims[-1], y_name, X.shape[1])
+
+
+def _check_int(value, name: str, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"`{name}` must be an int >= {low}; got {value!r}.")
+    return int(value)
+
+
+def _learning_rate_schedule(
+    learning_rate: float, lr_schedule, decay_rate: float, decay_interval: int
+) -> Callable[[int], float]:
+    """The function ``epoch -> learning rate`` described by ``lr_schedule``."""
+    if lr_schedule is None:
+        return lambda epoch: learning_rate
+    if callable(lr_schedule):
+        return lambda epoch: check_positive(lr_schedule(epoch), "lr_schedule(epoch)", allow_zero=True)
+    if lr_schedule not in SCHEDULES:
+        raise ValueError(f"`lr_schedule` must be None, a function epoch -> learning rate, or one of "
+                         f"{', '.join(map(repr, SCHEDULES))}; got {lr_schedule!r}.")
+    schedule = SCHEDULES[lr_schedule]
+    return lambda epoch: schedule(learning_rate, epoch, decay_rate, decay_interval)
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where a progress bar is wanted by default)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _progress_bar(progress: bool | None, num_epochs: int):
+    if progress is None:
+        progress = _in_notebook()
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=num_epochs, desc="training", unit="epoch")
+
+
+# ---------------------------------------------------------------------- the loop
+
+
+def _initial_network(layer_dims: list[int], task: str, init: str, batchnorm: bool,
+                     rng: np.random.Generator) -> _Network:
+    net = _Network(initialize_parameters_deep(layer_dims, init, rng), task)
+    if batchnorm:
+        hidden = range(1, len(layer_dims) - 1)
+        net.bn_parameters = {}
+        net.bn_running = {}
+        for l in hidden:
+            n = layer_dims[l]
+            net.bn_parameters[f"gamma{l}"], net.bn_parameters[f"beta{l}"] = np.ones((n, 1)), np.zeros((n, 1))
+            net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"] = np.zeros((n, 1)), np.ones((n, 1))
+    return net
+
+
+def _update_running_statistics(net: _Network, caches: list, momentum: float) -> None:
+    for l, (_, _, bn_cache, _) in enumerate(caches[:-1], start=1):
+        net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"] = update_running_averages(
+            net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"], bn_cache["mu"], bn_cache["var"], momentum
+        )
+
+
+def _train_step(Xb, Yb, net: _Network, optimizers: dict, lr: float, lambd: float, keep_prob: float,
+                bn_momentum: float, rng: np.random.Generator) -> float:
+    """Forward, backward and update on one mini-batch; updates ``net`` and returns the batch cost."""
+    AL, caches = _forward(Xb, net, training=True, keep_prob=keep_prob, rng=rng)
+    cost = _cross_entropy(AL, Yb, net.task) + _l2_penalty(net.parameters, lambd, Yb.shape[1])
+    grads, bn_grads = _backward(AL, Yb, caches, net, keep_prob, lambd)
+    net.parameters = optimizers["weights"].step(net.parameters, grads, lr)
+    if net.bn_parameters is not None:
+        _update_running_statistics(net, caches, bn_momentum)
+        for l in range(1, net.L):
+            new = optimizers[l].step(_bn_layer(net.bn_parameters, l), _bn_layer(bn_grads, l, "d"), lr)
+            net.bn_parameters[f"gamma{l}"], net.bn_parameters[f"beta{l}"] = new["W1"], new["b1"]
+    return cost
+
+
+def train(
+    X: np.ndarray,
+    Y: np.ndarray,
+    layer_dims: Sequence[int],
+    *,
+    optimizer: str = "adam",
+    learning_rate: float = 0.01,
+    num_epochs: int = 1000,
+    mini_batch_size: int | None = None,
+    beta: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    lr_schedule: str | Callable[[int], float] | None = None,
+    decay_rate: float = 1.0,
+    decay_interval: int = 1000,
+    lambd: float = 0.0,
+    keep_prob: float = 1.0,
+    batchnorm: bool = False,
+    bn_momentum: float = 0.9,
+    init: str = "he",
+    X_dev: np.ndarray | None = None,
+    Y_dev: np.ndarray | None = None,
+    patience: int | None = None,
+    rng: np.random.Generator | None = None,
+    seed: int | None = None,
+    progress: bool | None = None,
+    print_every: int | None = None,
+) -> TrainResult:
+    """Train a fully connected ReLU network; return a :class:`TrainResult`.
+
+    X : (n0, m) inputs.  Y : labels, see the module docstring (the output size
+        ``layer_dims[-1]`` decides binary vs multi-class).
+    layer_dims : ``[n0, n1, ..., nL]`` with ``n0 == X.shape[0]``.
+    optimizer : ``"gd"``, ``"momentum"`` (uses ``beta``), ``"rmsprop"`` (uses ``beta2``,
+        ``epsilon``) or ``"adam"`` (uses ``beta1``, ``beta2``, ``epsilon``).
+    learning_rate : the (initial) learning rate.
+    num_epochs : passes over the training set.
+    mini_batch_size : None for full-batch training (no shuffling), else the batch size
+        of :func:`dlcore.optim.random_mini_batches` (reshuffled every epoch).
+    lr_schedule : None (constant), a function ``epoch -> learning rate``, or the name of a
+        :mod:`dlcore.schedules` function: ``"learning_rate_decay"``, ``"schedule_lr_decay"``
+        (every ``decay_interval`` epochs) or ``"exponential_decay"`` (``k = decay_rate``).
+    lambd : L2 strength (0 = off).  keep_prob : dropout keep probability on the hidden
+        layers (1 = off).  batchnorm : normalise the hidden layers (see module docstring);
+        ``bn_momentum`` is the momentum of its running averages.
+    init : method of :func:`dlcore.initialization.initialize_parameters_deep`.
+    X_dev, Y_dev : optional dev set, evaluated after every epoch.
+    patience : early stopping (needs dev data): stop when the dev cost has not improved
+        for ``patience`` epochs (rule of :func:`dlcore.regularization.early_stopping`) and
+        return the parameters of the best epoch. (They are also restored when training
+        runs to ``num_epochs``.)
+    rng, seed : the source of randomness (initialisation, shuffling, dropout masks):
+        a ``numpy.random.Generator``, or a seed (``seed=0`` if neither is given).
+    progress : show a tqdm progress bar; None (default) shows one only in a notebook.
+    print_every : print the costs every that many epochs (None = never).
+
+    >>> from dlcore.data import moons
+    >>> X, Y = moons(m=200, noise=0.1, seed=0)
+    >>> result = train(X, Y, [2, 16, 8, 1], optimizer="adam", learning_rate=0.01, num_epochs=300)
+    >>> result.history["train_acc"][-1] > 0.95
+    True
+    """
+    # --- check the arguments
+    dims = check_layer_dims(layer_dims)
+    X, Y = _check_examples(X, Y, dims, "X", "Y")
+    has_dev = X_dev is not None or Y_dev is not None
+    if has_dev:
+        if X_dev is None or Y_dev is None:
+            raise ValueError("give both `X_dev` and `Y_dev` (or neither).")
+        X_dev, Y_dev = _check_examples(X_dev, Y_dev, dims, "X_dev", "Y_dev")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"`optimizer` must be one of {', '.join(map(repr, OPTIMIZERS))}; got {optimizer!r}.")
+    if init not in METHODS:
+        raise ValueError(f"`init` must be one of {', '.join(map(repr, METHODS))}; got {init!r}.")
+    learning_rate = check_positive(learning_rate, "learning_rate", allow_zero=True)
+    schedule = _learning_rate_schedule(learning_rate, lr_schedule, check_positive(decay_rate, "decay_rate", True),
+                                       _check_int(decay_interval, "decay_interval"))
+    num_epochs = _check_int(num_epochs, "num_epochs")
+    if mini_batch_size is not None:
+        mini_batch_size = _check_int(mini_batch_size, "mini_batch_size")
+    lambd = check_positive(lambd, "lambd", allow_zero=True)
+    keep_prob = check_probability(keep_prob, "keep_prob")
+    if patience is not None:
+        patience = _check_int(patience, "patience")
+        if not has_dev:
+            raise ValueError("`patience` (early stopping) needs a dev set: give `X_dev` and `Y_dev`.")
+    if print_every is not None:
+        print_every = _check_int(print_every, "print_every")
+    rng = make_rng(rng, seed)
+
+    # --- set up the network, the optimizers and the history
+    task = "binary" if dims[-1] == 1 else "multiclass"
+    net = _initial_network(dims, task, init, batchnorm, rng)
+    settings = dict(beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
+    optimizers = {"weights": _Optimizer(optimizer, net.parameters, **settings)}
+    for l in range(1, net.L if batchnorm else 1):
+        optimizers[l] = _Optimizer(optimizer, _bn_layer(net.bn_parameters, l), **settings)
+    history = {"cost": [], "train_acc": [], "lr": []}
+    if has_dev:
+        history.update(dev_cost=[], dev_acc=[])
+    best_epoch, best_net, stopped_early = 0, None, False
+    bar = _progress_bar(progress, num_epochs)
+
+    # --- train
+    try:
+        for epoch in range(num_epochs):
+            lr = schedule(epoch)
+            batches = [(X, Y)] if mini_batch_size is None else random_mini_batches(X, Y, mini_batch_size, rng)
+            epoch_cost = 0.0
+            for Xb, Yb in batches:
+                batch_cost = _train_step(Xb, Yb, net, optimizers, lr, lambd, keep_prob, bn_momentum, rng)
+                epoch_cost += batch_cost * Yb.shape[1] / X.shape[1]
+            _record_epoch(history, net, epoch_cost, lr, X, Y, X_dev, Y_dev)
+            _report(epoch, num_epochs, history, bar, print_every)
+            if patience is not None:
+                best_epoch = _best_epoch_so_far(history["dev_cost"], best_epoch, patience)
+                if best_epoch == epoch:
+                    best_net = net.copy()  # restored at the end
+                elif epoch - best_epoch >= patience:
+                    stopped_early = True
+                    break
+    finally:
+        if bar is not None:
+            bar.close()
+
+    if has_dev and patience is None:
+        _, best_epoch = early_stopping(history["dev_cost"], len(history["dev_cost"]) + 1)
+    if best_net is not None:
+        net = best_net
+    return TrainResult(
+        parameters=net.parameters,
+        history=history,
+        best_epoch=best_epoch if has_dev else None,
+        stopped_epoch=len(history["cost"]) - 1,
+        stopped_early=stopped_early,
+        task=task,
+        bn_parameters=net.bn_parameters,
+        bn_running=net.bn_running,
+        config=dict(layer_dims=dims, optimizer=optimizer, learning_rate=learning_rate, lambd=lambd,
+                    keep_prob=keep_prob, batchnorm=batchnorm, mini_batch_size=mini_batch_size),
+    )
+
+
+def _record_epoch(history: dict, net: _Network, cost: float, lr: float, X, Y, X_dev, Y_dev) -> None:
+    """Append the epoch's training cost, learning rate, and accuracy (and dev metrics) to ``history``."""
+    AL, _ = _forward(X, net, training=False)
+    history["cost"].append(cost)
+    history["train_acc"].append(_accuracy(AL, Y, net.task))
+    history["lr"].append(lr)
+    if X_dev is not None:
+        AL_dev, _ = _forward(X_dev, net, training=False)
+        history["dev_cost"].append(_cross_entropy(AL_dev, Y_dev, net.task))
+        history["dev_acc"].append(_accuracy(AL_dev, Y_dev, net.task))
+
+
+def _best_epoch_so_far(dev_costs: list[float], best_epoch: int, patience: int) -> int:
+    """Epoch of the lowest dev cost so far (the first on ties), by :func:`dlcore.regularization.early_stopping`.
+
+    The best epoch only moves forward, so the costs before the previous best can be left
+    out: each call then looks at no more than ``patience + 1`` values.
+    """
+    _, best_in_window = early_stopping(dev_costs[best_epoch:], patience)
+    return best_epoch + best_in_window
+
+
+def _report(epoch: int, num_epochs: int, history: dict, bar, print_every: int | None) -> None:
+    """Progress bar and printed costs after an epoch."""
+    costs = {"cost": history["cost"][-1]}
+    if "dev_cost" in history:
+        costs["dev_cost"] = history["dev_cost"][-1]
+    if bar is not None:
+        bar.update(1)
+        if epoch % max(1, num_epochs // 100) == 0 or epoch == num_epochs - 1:
+            bar.set_postfix({k: f"{v:.4f}" for k, v in costs.items()}, refresh=False)
+    if print_every is not None and (epoch % print_every == 0 or epoch == num_epochs - 1):
+        print(f"epoch {epoch}: " + ", ".join(f"{k} {v:.6f}" for k, v in costs.items()))

@@ -1,0 +1,331 @@
+"""``python -m grader autograde``: grade submitted notebooks with nbgrader.
+
+Layout of the submissions: ``SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb``
+(nbgrader's ``submitted/`` layout; a ``timestamp.txt`` next to the notebook is honoured).
+
+Outputs:
+
+- the grades CSV, one row per graded test cell of every (student, assignment), columns
+  exactly :data:`CSV_COLUMNS`. Every student folder gets rows for every graded
+  assignment: a missing, unreadable or ungradable notebook scores 0 on each cell, with
+  a message on stderr, so that no student and no grade ever goes missing;
+- ``flags.csv`` next to it (:data:`FLAG_COLUMNS`): the tamper scan of :mod:`grader.tamper`;
+- feedback HTML per student, ``<feedback>/<student>/<assignment>/<notebook>.html``,
+  without hidden tests.
+
+Before the students, the solution notebook itself is graded as a canary submission: if it
+does not get full marks, grading is broken (kernel, environment, checks) and the run
+fails instead of handing out wrong zeros.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import logging
+import re
+import shutil
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from grader import SOLUTIONS, GradingError
+from grader.course import Course
+from grader.notebooks import assignments as find_assignments
+from grader.notebooks import grade_cells, notebook_files, read
+from grader.release import select
+from grader.salvage import lost_metadata, rebuild
+from grader.tamper import Flag, scan
+
+CSV_COLUMNS = ("student", "assignment", "grade_id", "score", "max_score")
+FLAG_COLUMNS = ("student", "assignment", "grade_id", "reason")
+CANARY = "_solution_canary_"
+
+#: nbgrader warnings that mean the student changed something they should not have.
+_NBGRADER_TAMPER = ("has changed!", "Missing grade cell", "does not exist in the database")
+
+
+@dataclass
+class Submission:
+    """One student's work on one assignment, and what became of it."""
+
+    student: str
+    assignment: str
+    status: str = "graded"  # graded | missing | unreadable | failed
+    notes: list[str] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    scores: dict[str, tuple[float, float]] = field(default_factory=dict)  # grade_id -> (score, max)
+
+    @property
+    def label(self) -> str:
+        return f"{self.student} / {self.assignment}"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def students_of(submissions: Path) -> list[str]:
+    return sorted(d.name for d in submissions.iterdir() if d.is_dir() and not d.name.startswith("."))
+
+
+def choose_assignments(submissions: Path, students: list[str], source: Path, wanted: list[str] | None) -> list[str]:
+    """``wanted``, or every assignment of ``source`` that at least one student submitted."""
+    if wanted:
+        return select(source, wanted)
+    available = find_assignments(source)
+    if not available:
+        raise GradingError(f"no assignment notebooks found in {source}")
+    submitted = {d.name for s in students for d in (submissions / s).iterdir() if d.is_dir()}
+    for name in sorted(submitted - set(available)):
+        if not name.startswith("."):
+            _say(f"warning: folder {name!r} in some submissions is not an assignment of {source}; ignored")
+    return [a for a in available if a in submitted]
+
+
+def _expected_cells(source: Path, assignment: str) -> list[tuple[str, str, float]]:
+    """(notebook, grade_id, points) of every graded cell of an assignment, in order."""
+    cells = []
+    for path in notebook_files(source / assignment):
+        try:
+            nb = read(path)
+        except Exception as exc:
+            raise GradingError(f"cannot read the source notebook {path}: {exc}") from exc
+        cells += [(path.stem, gid, pts) for gid, pts in grade_cells(nb)]
+    if not cells:
+        raise GradingError(f"{source / assignment} has no graded cells")
+    return cells
+
+
+def _prepare(sub: Submission, folder: Path, source: Path, course: Course) -> None:
+    """Check the student's notebooks, tamper-scan them, and put the readable ones in ``submitted/``."""
+    expected = notebook_files(source / sub.assignment)
+    if not folder.is_dir():
+        sub.status, sub.notes = "missing", ["no submission folder"]
+        return
+    found = {p.stem: p for p in notebook_files(folder)}
+    if len(expected) == 1 and expected[0].stem not in found and len(found) == 1:
+        (other,) = found.values()
+        sub.notes.append(f"notebook {other.name} graded as {expected[0].name}")
+        found = {expected[0].stem: other}
+    dest = course.path("submitted", sub.assignment, sub.student)
+    readable = 0
+    for src_nb in expected:
+        path = found.get(src_nb.stem)
+        if path is None:
+            sub.notes.append(f"{src_nb.name} missing")
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # nbformat's warnings about old or sloppy files
+                nb = read(path)
+            if not isinstance(nb.get("cells"), list):
+                raise ValueError("no cells")
+        except Exception as exc:
+            why = str(exc).splitlines()[0][:120] if str(exc) else ""
+            sub.notes.append(f"{path.name} unreadable ({type(exc).__name__}: {why})")
+            continue
+        source_nb = read(src_nb)
+        sub.flags += scan(nb, source_nb)
+        dest.mkdir(parents=True, exist_ok=True)
+        if lost_metadata(nb, source_nb):
+            rebuilt, answers = rebuild(nb, read(course.path("release", sub.assignment) / src_nb.name))
+            sub.notes.append(f"{path.name} has no nbgrader metadata: graded a copy of the release with the "
+                             f"{len(answers)} answer(s) found by function name")
+            nbformat.write(rebuilt, str(dest / src_nb.name))
+        else:
+            shutil.copyfile(path, dest / src_nb.name)
+        readable += 1
+    if readable == 0:
+        sub.status = "unreadable" if found else "missing"
+    elif (folder / "timestamp.txt").is_file():
+        shutil.copyfile(folder / "timestamp.txt", dest / "timestamp.txt")
+
+
+def _failure_reason(records: list[logging.LogRecord], error: str) -> str:
+    """The last exception nbgrader logged (not its own summary): what to tell the instructor."""
+    lines = [ln.strip() for r in records if r.levelno >= logging.ERROR for ln in r.getMessage().splitlines()]
+    lines += [ln.strip() for ln in error.splitlines()]
+    exception = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b(:.*)?$")
+    causes = [ln for ln in lines if exception.match(ln) and "NbGraderException" not in ln]
+    return causes[-1] if causes else next((ln for ln in lines if ln), "unknown error")
+
+
+def _grade(course: Course, sub: Submission) -> None:
+    ok, records, error = course.run("autograde", sub.assignment, sub.student)
+    for r in records:
+        message = r.getMessage()
+        if r.levelno == logging.WARNING and any(t in message for t in _NBGRADER_TAMPER):
+            cell = re.search(r"cell '?([^\s']+)'? (?:has changed|encountered|does not exist)", message)
+            sub.flags.append(Flag(cell.group(1) if cell else "", f"nbgrader: {message}"))
+    if not ok:
+        sub.status = "failed"
+        sub.notes.append(f"nbgrader could not grade it: {_failure_reason(records, error)}")
+
+
+def _read_scores(course: Course, subs: list[Submission], cells: dict[str, list[tuple[str, str, float]]]) -> None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    coursedir = course.api.coursedir
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for sub in subs:
+            for nb, gid, points in cells[sub.assignment]:
+                score = 0.0
+                if sub.status == "graded":
+                    try:
+                        grade = gb.find_grade(gid, nb, sub.assignment, sub.student)
+                        score, points = float(grade.score or 0.0), float(grade.max_score)
+                    except MissingEntry:
+                        sub.notes.append(f"no grade recorded for {gid}")
+                sub.scores[gid] = (score, points)
+
+
+def _fallback_feedback(sub: Submission, path: Path) -> None:
+    """A plain feedback page for a submission nbgrader could not render: why, and the scores."""
+    got, total = sum(v[0] for v in sub.scores.values()), sum(v[1] for v in sub.scores.values())
+    if sub.status == "graded":
+        intro = "Your submission was graded, but its detailed feedback page could not be made."
+    else:
+        intro = f"Your submission could not be graded ({sub.status}), so every exercise scores 0."
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in sub.notes)
+    advice = ("<p>Submit the course notebook, saved from Jupyter, in the assignment's folder.</p>\n"
+              if sub.status in ("missing", "unreadable") else "")
+    rows = "".join(f"<tr><td>{html.escape(gid)}</td><td>{_fmt(sc)} / {_fmt(mx)}</td></tr>"
+                   for gid, (sc, mx) in sub.scores.items())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Feedback: {html.escape(sub.assignment)}"
+        f"</title></head><body>\n<h1>{html.escape(sub.assignment)}: {_fmt(got)} / {_fmt(total)}</h1>\n"
+        f"<p>{intro}</p>\n<ul>{notes}</ul>\n<table>{rows}</table>\n{advice}</body></html>\n",
+        encoding="utf-8",
+    )
+
+
+def _feedback(course: Course, sub: Submission, source: Path, feedback: Path) -> None:
+    target = feedback / sub.student / sub.assignment
+    if target.exists():
+        shutil.rmtree(target)
+    if sub.status == "graded":
+        ok, records, error = course.run("generate_feedback", sub.assignment, sub.student)
+        made = course.path("feedback", sub.assignment, sub.student)
+        if ok and made.is_dir():
+            shutil.copytree(made, target)
+            return
+        _say(f"warning: {sub.label}: no feedback HTML ({_failure_reason(records, error)})")
+    for nb in notebook_files(source / sub.assignment):
+        _fallback_feedback(sub, target / f"{nb.stem}.html")
+
+
+def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        writer.writerows(rows)
+
+
+def _guarded(sub: Submission, step, *args) -> None:
+    """Run one per-submission step; an unexpected error fails that submission, not the run."""
+    try:
+        step(*args)
+    except Exception as exc:
+        sub.status = "failed"
+        sub.notes.append(f"the grader failed on it ({type(exc).__name__}: {exc})")
+
+
+def _write_outputs(subs: list[Submission], output: Path) -> None:
+    _write_csv(output, CSV_COLUMNS, [
+        (s.student, s.assignment, gid, _fmt(score), _fmt(points))
+        for s in subs for gid, (score, points) in s.scores.items()
+    ])
+    _write_csv(output.parent / "flags.csv", FLAG_COLUMNS, [
+        (s.student, s.assignment, f.grade_id, f.reason) for s in subs for f in s.flags
+    ])
+
+
+def _summary(subs: list[Submission]) -> str:
+    header = ("student", "assignment", "score", "status")
+    rows = []
+    for s in subs:
+        got, total = sum(v[0] for v in s.scores.values()), sum(v[1] for v in s.scores.values())
+        status = s.status + (f", {len(s.flags)} flag(s)" if s.flags else "")
+        rows.append((s.student, s.assignment, f"{_fmt(got)}/{_fmt(total)}", status))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows])
+
+
+def autograde(
+    submissions: Path,
+    output: Path,
+    wanted: list[str] | None = None,
+    feedback: Path | None = None,
+    source: Path = SOLUTIONS,
+    timeout: int | None = None,
+    verbose: bool = False,
+) -> list[Submission]:
+    """Grade every student folder of ``submissions``; see the module docstring."""
+    submissions, output, source = Path(submissions), Path(output), Path(source)
+    feedback = Path(feedback) if feedback else output.parent / "feedback"
+    if not submissions.is_dir():
+        raise GradingError(f"submissions folder {submissions} does not exist")
+    students = students_of(submissions)
+    if CANARY in students:
+        raise GradingError(f"{CANARY!r} is reserved for the grader's own check; rename that folder")
+    names = choose_assignments(submissions, students, source, wanted)
+    cells = {a: _expected_cells(source, a) for a in names}
+    subs = [Submission(s, a) for a in names for s in students]
+    if not subs:
+        _say(f"warning: nothing to grade in {submissions}")
+
+    canaries = []
+    if subs:
+        with Course(source, names, timeout=timeout, verbose=verbose) as course:
+            for a in names:
+                course.generate(a)
+                canary = Submission(CANARY, a)
+                dest = course.path("submitted", a, CANARY)
+                dest.mkdir(parents=True)
+                for nb in notebook_files(source / a):
+                    shutil.copyfile(nb, dest / nb.name)
+                canaries.append(canary)
+            for sub in subs:
+                _guarded(sub, _prepare, sub, submissions / sub.student / sub.assignment, source, course)
+            todo = [sub for sub in canaries + subs if sub.status == "graded"]
+            for i, sub in enumerate(todo, 1):
+                if verbose or sys.stderr.isatty():
+                    _say(f"[{i}/{len(todo)}] grading {sub.label}")
+                _guarded(sub, _grade, course, sub)
+            _read_scores(course, canaries + subs, cells)
+            _write_outputs(subs, output)
+            for sub in subs:
+                try:
+                    _feedback(course, sub, source, feedback)
+                except Exception as exc:  # the grades are safe in the CSV already
+                    _say(f"warning: {sub.label}: no feedback HTML ({type(exc).__name__}: {exc})")
+    else:
+        _write_outputs(subs, output)
+
+    for sub in subs:
+        if sub.status != "graded":
+            _say(f"{sub.label}: {sub.status}: {'; '.join(sub.notes)}. Every cell scores 0.")
+        elif sub.notes:
+            _say(f"{sub.label}: {'; '.join(sub.notes)}")
+        for flag in sub.flags:
+            _say(f"FLAG {sub.label} {flag.grade_id}: {flag.reason}")
+    print(_summary(subs) if subs else "nothing graded")
+    print(f"\ngrades: {output}\nflags: {output.parent / 'flags.csv'} "
+          f"({sum(len(s.flags) for s in subs)})\nfeedback: {feedback}")
+
+    broken = [f"{c.assignment}: {gid} scored {_fmt(sc)}/{_fmt(mx)}"
+              for c in canaries for gid, (sc, mx) in c.scores.items() if sc < mx]
+    broken += [f"{c.assignment}: {'; '.join(c.notes)}" for c in canaries if c.status != "graded"]
+    if broken:
+        raise GradingError("the solution notebook itself did not get full marks, so grading is broken "
+                           "and the scores above cannot be trusted:\n  " + "\n  ".join(broken))
+    return subs

@@ -1,0 +1,314 @@
+"""Tests for dlcore.train: accuracy, histories, early stopping, L2, dropout, batch norm, output."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from dlcore import data
+from dlcore.gradcheck import check_gradients
+from dlcore.initialization import initialize_parameters_deep
+from dlcore.regularization import early_stopping
+from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay
+from dlcore.softmax import one_hot
+from dlcore.train import TrainResult, _backward, _cross_entropy, _forward, _l2_penalty, _Network, train
+
+
+@pytest.fixture(scope="module")
+def moons_data():
+    return data.moons(m=300, noise=0.15, seed=1)
+
+
+@pytest.fixture(scope="module")
+def overfit_data():
+    """80 noisy training points and 200 dev points: a big network overfits them."""
+    X, Y = data.moons(m=280, noise=0.3, seed=0)
+    return X[:, :80], Y[:, :80], X[:, 80:], Y[:, 80:]
+
+
+def norm_of_weights(parameters) -> float:
+    return float(sum(np.sum(W**2) for k, W in parameters.items() if k.startswith("W")))
+
+
+# ------------------------------------------------------------------------ accuracy
+
+
+def test_adam_fits_moons_in_a_few_seconds(moons_data):
+    X, Y = moons_data
+    start = time.perf_counter()
+    result = train(X, Y, [2, 16, 8, 1], optimizer="adam", learning_rate=0.01, num_epochs=300, seed=0)
+    assert time.perf_counter() - start < 5.0
+    assert isinstance(result, TrainResult) and result.task == "binary"
+    assert result.history["train_acc"][-1] >= 0.97
+    assert result.accuracy(X, Y) == pytest.approx(result.history["train_acc"][-1])
+    assert result.history["cost"][-1] < 0.2 * result.history["cost"][0]
+
+
+def test_adam_fits_flower_which_logistic_regression_cannot():
+    X, Y = data.flower(m=400, seed=1)
+    network = train(X, Y, [2, 16, 8, 1], learning_rate=0.02, num_epochs=500, seed=0)
+    logistic = train(X, Y, [2, 1], learning_rate=0.02, num_epochs=300, seed=0)
+    assert network.accuracy(X, Y) >= 0.9
+    assert logistic.accuracy(X, Y) <= 0.75
+
+
+@pytest.mark.parametrize("optimizer, lr", [("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.01), ("adam", 0.01)])
+def test_every_optimizer_learns(moons_data, optimizer, lr):
+    X, Y = moons_data
+    result = train(X, Y, [2, 8, 1], optimizer=optimizer, learning_rate=lr, num_epochs=150, beta2=0.99, seed=0)
+    assert result.history["cost"][-1] < 0.6 * result.history["cost"][0]
+    assert result.history["train_acc"][-1] > 0.8
+
+
+def test_multiclass_softmax_with_one_hot_or_integer_labels():
+    X, y = data.spirals(m=300, C=3, seed=1)
+    by_labels = train(X, y, [2, 32, 16, 3], learning_rate=0.02, num_epochs=300, seed=0)
+    by_one_hot = train(X, one_hot(y, 3), [2, 32, 16, 3], learning_rate=0.02, num_epochs=300, seed=0)
+    assert by_labels.task == "multiclass"
+    assert by_labels.history == by_one_hot.history
+    assert by_labels.history["train_acc"][-1] >= 0.95
+    probabilities = by_labels.predict_proba(X)
+    assert probabilities.shape == (3, 300) and np.allclose(probabilities.sum(axis=0), 1.0)
+    labels = by_labels.predict(X)
+    assert labels.shape == (1, 300) and np.issubdtype(labels.dtype, np.integer)
+    assert set(np.unique(labels)) <= {0, 1, 2}
+    assert np.mean(labels == y) == pytest.approx(by_labels.accuracy(X, y))
+
+
+def test_binary_predict_returns_zero_one_row(moons_data):
+    X, Y = moons_data
+    result = train(X, Y, [2, 4, 1], num_epochs=5, seed=0)
+    labels = result.predict(X)
+    assert labels.shape == (1, X.shape[1]) and set(np.unique(labels)) <= {0, 1}
+    assert np.array_equal(labels, (result.predict_proba(X) > 0.5).astype(int))
+
+
+# ------------------------------------------------------------------------ history
+
+
+def test_history_lengths_and_keys(moons_data):
+    X, Y = moons_data
+    plain = train(X, Y, [2, 4, 1], num_epochs=17, seed=0)
+    assert set(plain.history) == {"cost", "train_acc", "lr"}
+    assert all(len(v) == 17 for v in plain.history.values())
+    assert plain.best_epoch is None and plain.stopped_epoch == 16 and not plain.stopped_early
+
+    with_dev = train(X[:, :200], Y[:, :200], [2, 4, 1], num_epochs=13, mini_batch_size=32,
+                     X_dev=X[:, 200:], Y_dev=Y[:, 200:], seed=0)
+    assert set(with_dev.history) == {"cost", "train_acc", "lr", "dev_cost", "dev_acc"}
+    assert all(len(v) == 13 for v in with_dev.history.values())
+    dev_costs = with_dev.history["dev_cost"]
+    assert with_dev.best_epoch == int(np.argmin(dev_costs))
+    assert with_dev.stopped_epoch == 12
+
+
+def test_same_seed_same_training_other_seed_other_training(moons_data):
+    X, Y = moons_data
+    kwargs = dict(num_epochs=10, mini_batch_size=64, keep_prob=0.8)
+    a = train(X, Y, [2, 8, 1], seed=3, **kwargs)
+    b = train(X, Y, [2, 8, 1], rng=np.random.default_rng(3), **kwargs)
+    c = train(X, Y, [2, 8, 1], seed=4, **kwargs)
+    assert a.history == b.history
+    assert all(np.array_equal(a.parameters[k], b.parameters[k]) for k in a.parameters)
+    assert a.history["cost"] != c.history["cost"]
+
+
+def test_global_random_state_untouched(moons_data):
+    X, Y = moons_data
+    before = np.random.get_state()
+    train(X, Y, [2, 8, 1], num_epochs=3, mini_batch_size=50, keep_prob=0.7, batchnorm=True)
+    after = np.random.get_state()
+    assert np.array_equal(before[1], after[1]) and before[2:] == after[2:]
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("learning_rate_decay", lambda e: learning_rate_decay(0.1, e, 0.5)),
+        ("schedule_lr_decay", lambda e: schedule_lr_decay(0.1, e, 0.5, 3)),
+        ("exponential_decay", lambda e: exponential_decay(0.1, e, 0.5)),
+    ],
+)
+def test_named_learning_rate_schedules(moons_data, name, expected):
+    X, Y = moons_data
+    result = train(X, Y, [2, 4, 1], learning_rate=0.1, lr_schedule=name, decay_rate=0.5, decay_interval=3,
+                   num_epochs=8, seed=0)
+    assert result.history["lr"] == [expected(e) for e in range(8)]
+
+
+def test_callable_schedule_and_constant_rate(moons_data):
+    X, Y = moons_data
+    result = train(X, Y, [2, 4, 1], lr_schedule=lambda epoch: 0.5**epoch, num_epochs=5, seed=0)
+    assert result.history["lr"] == [1.0, 0.5, 0.25, 0.125, 0.0625]
+    constant = train(X, Y, [2, 4, 1], learning_rate=0.03, num_epochs=4, seed=0)
+    assert constant.history["lr"] == [0.03] * 4
+
+
+# ----------------------------------------------------------------- early stopping
+
+
+def test_early_stopping_restores_the_best_parameters(overfit_data):
+    X, Y, X_dev, Y_dev = overfit_data
+    patience = 10
+    result = train(X, Y, [2, 40, 40, 1], learning_rate=0.05, num_epochs=400, X_dev=X_dev, Y_dev=Y_dev,
+                   patience=patience, seed=0)
+    dev_costs = result.history["dev_cost"]
+    assert result.stopped_early and result.stopped_epoch < 399
+    assert len(dev_costs) == result.stopped_epoch + 1
+    assert result.stopped_epoch - result.best_epoch == patience
+    assert result.best_epoch == int(np.argmin(dev_costs))
+    assert early_stopping(dev_costs, patience) == (result.stopped_epoch, result.best_epoch)
+    # The returned network is the one of the best epoch, not of the last one.
+    assert result.cost(X_dev, Y_dev) == pytest.approx(dev_costs[result.best_epoch], rel=1e-12)
+    assert result.accuracy(X_dev, Y_dev) == pytest.approx(result.history["dev_acc"][result.best_epoch])
+    assert result.cost(X_dev, Y_dev) < dev_costs[-1]
+
+
+def test_best_parameters_restored_even_without_stopping(overfit_data):
+    X, Y, X_dev, Y_dev = overfit_data
+    result = train(X, Y, [2, 40, 40, 1], learning_rate=0.05, num_epochs=60, X_dev=X_dev, Y_dev=Y_dev,
+                   patience=1000, seed=0)
+    assert not result.stopped_early and result.stopped_epoch == 59
+    assert result.cost(X_dev, Y_dev) == pytest.approx(result.history["dev_cost"][result.best_epoch], rel=1e-12)
+
+
+# -------------------------------------------------------------- L2 and dropout
+
+
+def test_l2_adds_its_penalty_to_the_cost_and_shrinks_the_weights(overfit_data):
+    X, Y, _, _ = overfit_data
+    dims, lambd, m = [2, 40, 40, 1], 2.0, X.shape[1]
+    plain = train(X, Y, dims, learning_rate=0.05, num_epochs=100, seed=0)
+    l2 = train(X, Y, dims, learning_rate=0.05, num_epochs=100, lambd=lambd, seed=0)
+    # Epoch 0, full batch: same initial weights, so the costs differ by exactly the penalty.
+    W0 = initialize_parameters_deep(dims, "he", np.random.default_rng(0))
+    penalty = lambd / (2 * m) * norm_of_weights(W0)
+    assert l2.history["cost"][0] - plain.history["cost"][0] == pytest.approx(penalty, rel=1e-9)
+    assert norm_of_weights(l2.parameters) < 0.5 * norm_of_weights(plain.parameters)
+    assert l2.history["train_acc"][-1] < plain.history["train_acc"][-1]
+
+
+def test_dropout_regularizes_and_keep_prob_one_is_no_dropout(overfit_data):
+    X, Y, X_dev, Y_dev = overfit_data
+    kwargs = dict(learning_rate=0.05, num_epochs=120, X_dev=X_dev, Y_dev=Y_dev, seed=0)
+    plain = train(X, Y, [2, 40, 40, 1], **kwargs)
+    keep_all = train(X, Y, [2, 40, 40, 1], keep_prob=1.0, **kwargs)
+    dropout = train(X, Y, [2, 40, 40, 1], keep_prob=0.5, **kwargs)
+    assert keep_all.history == plain.history
+    assert dropout.history["train_acc"][-1] < plain.history["train_acc"][-1]
+    assert dropout.history["dev_cost"][-1] < plain.history["dev_cost"][-1]
+    # The training cost is measured with the random masks on, so it stays higher.
+    assert dropout.history["cost"][-1] > plain.history["cost"][-1]
+
+
+# ---------------------------------------------------------------------- batch norm
+
+
+def test_batchnorm_trains_and_predicts_with_running_statistics():
+    X, y = data.spirals(m=300, C=3, seed=1)
+    result = train(X, y, [2, 32, 16, 3], batchnorm=True, mini_batch_size=64, learning_rate=0.02, num_epochs=80,
+                   seed=0)
+    assert result.history["train_acc"][-1] >= 0.9
+    assert set(result.bn_parameters) == {"gamma1", "beta1", "gamma2", "beta2"}
+    assert set(result.bn_running) == {"mean1", "var1", "mean2", "var2"}
+    assert not np.allclose(result.bn_parameters["gamma1"], 1.0)
+    assert not np.allclose(result.bn_running["mean1"], 0.0)
+    # Prediction mode normalises with fixed statistics: an example's output does not
+    # depend on the other examples of the batch.
+    assert np.allclose(result.predict_proba(X)[:, :5], result.predict_proba(X[:, :5]))
+
+
+def test_batchnorm_with_every_optimizer(moons_data):
+    X, Y = moons_data
+    for optimizer in ("gd", "momentum", "rmsprop", "adam"):
+        result = train(X, Y, [2, 8, 1], optimizer=optimizer, batchnorm=True, learning_rate=0.05, num_epochs=30,
+                       seed=0)
+        assert result.history["cost"][-1] < result.history["cost"][0]
+
+
+@pytest.mark.parametrize("task, dims", [("binary", [3, 5, 4, 1]), ("multiclass", [3, 5, 4, 3])])
+def test_backward_matches_finite_differences_with_batchnorm_dropout_and_l2(task, dims):
+    rng = np.random.default_rng(7)
+    m, keep_prob, lambd = 6, 0.7, 0.3
+    X = rng.standard_normal((dims[0], m))
+    Y = rng.integers(0, 2, (1, m)).astype(float) if task == "binary" else one_hot(rng.integers(0, 3, m), 3)
+    params = initialize_parameters_deep(dims, "he", rng)
+    for l in range(1, len(dims) - 1):
+        params[f"gamma{l}"] = 1.0 + 0.1 * rng.standard_normal((dims[l], 1))
+        params[f"beta{l}"] = 0.1 * rng.standard_normal((dims[l], 1))
+
+    def network(p):
+        weights = {k: v for k, v in p.items() if k[0] in "Wb" and k[1:].isdigit()}
+        bn = {k: v for k, v in p.items() if k not in weights}
+        running = {f"{s}{l}": np.zeros((dims[l], 1)) for l in range(1, len(dims) - 1) for s in ("mean", "var")}
+        return _Network(weights, task, bn, running)
+
+    def cost(p):
+        net = network(p)
+        AL, _ = _forward(X, net, training=True, keep_prob=keep_prob, rng=np.random.default_rng(1))  # same masks
+        return _cross_entropy(AL, Y, task) + _l2_penalty(net.parameters, lambd, m)
+
+    net = network(params)
+    AL, caches = _forward(X, net, training=True, keep_prob=keep_prob, rng=np.random.default_rng(1))
+    grads, bn_grads = _backward(AL, Y, caches, net, keep_prob, lambd)
+    report = check_gradients(cost, params, {**grads, **bn_grads}, threshold=1e-6)
+    assert report.passed, str(report)
+
+
+# ------------------------------------------------------------------------ output
+
+
+def test_silent_by_default_in_tests(moons_data, capsys):
+    X, Y = moons_data
+    train(X, Y, [2, 4, 1], num_epochs=5, seed=0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_print_every_prints_the_costs(moons_data, capsys):
+    X, Y = moons_data
+    train(X[:, :200], Y[:, :200], [2, 4, 1], num_epochs=25, print_every=10, X_dev=X[:, 200:], Y_dev=Y[:, 200:],
+          seed=0)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 0", "epoch 10", "epoch 20", "epoch 24"]
+    assert all("cost" in line and "dev_cost" in line for line in lines)
+
+
+def test_progress_bar_on_request(moons_data, capsys):
+    X, Y = moons_data
+    train(X, Y, [2, 4, 1], num_epochs=5, progress=True, seed=0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "5/5" in captured.err
+
+
+# ------------------------------------------------------------------ bad arguments
+
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        (dict(Y=np.array([[0, 2, 1, 0]])), "`Y`"),
+        (dict(layer_dims=[3, 4, 1]), "`X`"),
+        (dict(layer_dims=[2, 4, 3], Y=np.ones((2, 4))), "`Y`"),
+        (dict(layer_dims=[2, 4, 3], Y=np.array([[0, 1, 3, 2]])), "`y`"),
+        (dict(Y=np.array([[0, 1, 1]])), "`Y`"),
+        (dict(optimizer="sgd"), "`optimizer`"),
+        (dict(init="gaussian"), "`init`"),
+        (dict(keep_prob=0.0), "`keep_prob`"),
+        (dict(lambd=-1.0), "`lambd`"),
+        (dict(num_epochs=0), "`num_epochs`"),
+        (dict(mini_batch_size=0), "`mini_batch_size`"),
+        (dict(patience=3), "`patience`"),
+        (dict(X_dev=np.zeros((2, 3))), "`X_dev` and `Y_dev`"),
+        (dict(X_dev=np.zeros((3, 3)), Y_dev=np.zeros((1, 3))), "`X_dev`"),
+        (dict(lr_schedule="cosine"), "`lr_schedule`"),
+        (dict(seed=0, rng=np.random.default_rng(0)), "`rng` or `seed`"),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_them(kwargs, word):
+    args = dict(X=np.zeros((2, 4)), Y=np.array([[0, 1, 1, 0]]), layer_dims=[2, 4, 1], num_epochs=2)
+    args.update(kwargs)
+    X, Y, dims = args.pop("X"), args.pop("Y"), args.pop("layer_dims")
+    with pytest.raises(ValueError, match=word):
+        train(X, Y, dims, **args)

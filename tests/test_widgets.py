@@ -1,0 +1,224 @@
+"""Tests for dlcore.widgets: each explorer builds, its callback computes and updates the figure."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-test-"))
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import ipywidgets  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dlcore import data, widgets  # noqa: E402
+from dlcore.initialization import initialize_parameters_deep  # noqa: E402
+from dlcore.losses import compute_cost  # noqa: E402
+from dlcore.model import model_backward, model_forward, update_parameters  # noqa: E402
+from dlcore.optim import exponentially_weighted_average  # noqa: E402
+from dlcore.strategy import precision_recall_f1  # noqa: E402
+
+
+@pytest.fixture
+def closing():
+    """Collects explorers and closes them after the test (the widget registry keeps them alive)."""
+    made = []
+    yield made.append
+    for explorer in made:
+        explorer.close()
+
+
+def check_explorer(explorer, names):
+    assert isinstance(explorer, ipywidgets.VBox) and isinstance(explorer, widgets.Explorer)
+    assert list(explorer.controls) == names
+    assert callable(explorer.callback)
+    assert explorer.render_png().startswith(b"\x89PNG")
+
+
+# ------------------------------------------------------------------ learning rate
+
+
+def test_learning_rate_explorer_from_too_small_to_divergent(closing):
+    explorer = widgets.learning_rate_explorer(num_iterations=100)
+    closing(explorer)
+    check_explorer(explorer, ["learning_rate"])
+    line = explorer.figure.axes[0].lines[-1]
+
+    tiny = explorer.callback(learning_rate=1e-4)
+    assert not tiny["diverged"] and np.array_equal(line.get_ydata(), tiny["costs"], equal_nan=True)
+    assert tiny["costs"][0] - tiny["costs"][-1] < 0.05  # barely moves
+
+    good = explorer.callback(learning_rate=1.0)
+    assert not good["diverged"] and good["costs"][-1] < 0.5 * good["costs"][0]
+
+    huge = explorer.callback(learning_rate=100.0)
+    assert huge["diverged"] and np.isnan(huge["costs"][-1])
+    assert "diverged" in explorer.figure.axes[0].get_title()
+
+
+def test_learning_rate_explorer_runs_the_students_functions(closing):
+    calls = {"forward": 0, "backward": 0, "update": 0}
+
+    def counting(name, fn):
+        def wrapped(*args):
+            calls[name] += 1
+            return fn(*args)
+
+        return wrapped
+
+    X, Y = data.moons(m=60, seed=5)
+    explorer = widgets.learning_rate_explorer(
+        X, Y, layer_dims=[2, 4, 1], num_iterations=20, reference_rates=(),
+        forward=counting("forward", model_forward), backward=counting("backward", model_backward),
+        update=counting("update", update_parameters),
+    )
+    closing(explorer)
+    assert calls == {"forward": 20, "backward": 20, "update": 20}
+    explorer.controls["learning_rate"].value = 0.5  # what the slider does
+    assert calls == {"forward": 40, "backward": 40, "update": 40}
+    assert explorer.result["costs"].shape == (20,)
+
+
+def test_learning_rate_explorer_reports_bugs_instead_of_divergence():
+    def broken_backward(AL, Y, caches):
+        raise ValueError("`dZ` must have shape (4, 60)")
+
+    X, Y = data.moons(m=60, seed=5)
+    with pytest.raises(ValueError, match="dZ"):
+        widgets.learning_rate_explorer(X, Y, layer_dims=[2, 4, 1], num_iterations=5, backward=broken_backward)
+
+
+def test_gradient_descent_costs_matches_a_plain_loop():
+    X, Y = data.moons(m=50, seed=0)
+    p = initialize_parameters_deep([2, 4, 1], "he", np.random.default_rng(0))
+    costs, diverged = widgets.gradient_descent_costs(X, Y, p, 0.3, 10)
+    expected, q = [], p
+    for _ in range(10):
+        AL, caches = model_forward(X, q)
+        expected.append(compute_cost(AL, Y))
+        q = update_parameters(q, model_backward(AL, Y, caches), 0.3)
+    assert not diverged and np.allclose(costs, expected)
+
+
+# ----------------------------------------------------------------------------- EWA
+
+
+def test_ewa_explorer_with_and_without_bias_correction(closing):
+    values = np.linspace(10.0, 20.0, 50)
+    explorer = widgets.ewa_explorer(values, beta=0.9)
+    closing(explorer)
+    check_explorer(explorer, ["beta"])
+    out = explorer.callback(beta=0.95)
+    assert np.allclose(out["corrected"], exponentially_weighted_average(values, 0.95, True))
+    assert np.allclose(out["uncorrected"], exponentially_weighted_average(values, 0.95, False))
+    data_line, corrected, uncorrected = explorer.figure.axes[0].lines
+    assert np.allclose(corrected.get_ydata(), out["corrected"])
+    assert np.allclose(uncorrected.get_ydata(), out["uncorrected"])
+    # Bias correction removes the start-up pull towards 0.
+    assert out["corrected"][0] == pytest.approx(10.0) and out["uncorrected"][0] == pytest.approx(0.5)
+
+
+def test_ewa_explorer_default_series():
+    explorer = widgets.ewa_explorer()
+    try:
+        assert explorer.result["corrected"].shape == (200,)
+        explorer.controls["beta"].value = 0.5
+        assert explorer.result["corrected"].shape == (200,)
+    finally:
+        explorer.close()
+
+
+# ---------------------------------------------------------------- optimizer paths
+
+
+def test_optimizer_paths_explorer_updates_the_four_lines(closing):
+    explorer = widgets.optimizer_paths_explorer()
+    closing(explorer)
+    check_explorer(explorer, ["learning_rate", "beta", "beta2", "num_steps"])
+    out = explorer.callback(learning_rate=0.1, beta=0.9, beta2=0.99, num_steps=30)
+    lines = {line.get_label(): line for line in explorer.figure.axes[0].lines}
+    for name in ("GD", "momentum", "RMSprop", "Adam"):
+        assert out["paths"][name].shape == (31, 2)
+        assert np.allclose(lines[name].get_xydata(), out["paths"][name])
+        assert out["final_loss"][name] < widgets.elongated_bowl(-9.0, 2.5)
+
+
+def test_optimizer_paths_gd_diverges_past_the_stability_limit():
+    # Curvature 2 across the valley: plain gradient descent diverges for lr > 1.
+    paths = widgets.optimizer_paths(1.2, num_steps=200)
+    assert np.isnan(paths["GD"][-1]).all()
+    assert np.isfinite(paths["Adam"]).all()
+    stable = widgets.optimizer_paths(0.9, num_steps=200)
+    assert np.abs(stable["GD"][-1]).max() < 1.0
+
+
+def test_optimizer_paths_momentum_with_zero_beta_is_gradient_descent():
+    paths = widgets.optimizer_paths(0.2, beta=0.0, num_steps=20)
+    assert np.allclose(paths["momentum"], paths["GD"])
+
+
+# ----------------------------------------------------------------- regularization
+
+
+def test_regularization_explorer_retrains_and_redraws(closing):
+    explorer = widgets.regularization_explorer()
+    closing(explorer)
+    check_explorer(explorer, ["keep_prob", "lambd"])
+    image = explorer.figure.axes[0].images[0]
+    plain = explorer.callback(keep_prob=1.0, lambd=0.0)
+    plain_image = np.array(image.get_array())
+    regularized = explorer.callback(keep_prob=1.0, lambd=3.0)
+    assert 0.5 <= regularized["dev_acc"] <= 1.0 and 0.5 <= regularized["train_acc"] <= 1.0
+    assert regularized["train_acc"] < plain["train_acc"]  # the unregularized network overfits
+    assert not np.array_equal(np.array(image.get_array()), plain_image)
+    train_line, dev_line = explorer.figure.axes[1].lines
+    assert np.allclose(dev_line.get_ydata(), regularized["result"].history["dev_acc"])
+    dropout = explorer.callback(keep_prob=0.6, lambd=0.0)
+    assert dropout["result"].config["keep_prob"] == 0.6
+
+
+# ---------------------------------------------------------------------- threshold
+
+
+def test_threshold_explorer_tracks_precision_and_recall(closing):
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 2, 300)
+    scores = np.clip(0.3 * y_true + 0.7 * rng.random(300), 0, 1)
+    explorer = widgets.threshold_explorer(y_true, scores)
+    closing(explorer)
+    check_explorer(explorer, ["threshold"])
+    for threshold in (0.2, 0.5, 0.8):
+        out = explorer.callback(threshold=threshold)
+        expected = precision_recall_f1(y_true, (scores > threshold).astype(int))
+        assert (out["precision"], out["recall"], out["f1"]) == pytest.approx(expected)
+        assert out["confusion"].sum() == 300
+        assert explorer.figure.axes[0].lines[-1].get_xdata()[0] == threshold  # the vertical marker
+    low, high = explorer.callback(threshold=0.05), explorer.callback(threshold=0.9)
+    assert low["recall"] >= high["recall"] and low["precision"] <= high["precision"]
+
+
+def test_threshold_explorer_default_data_trains_a_model():
+    explorer = widgets.threshold_explorer()
+    try:
+        assert 0.6 < explorer.result["f1"] <= 1.0
+    finally:
+        explorer.close()
+
+
+# --------------------------------------------------------------------- the display
+
+
+def test_nothing_printed_outside_a_notebook(capsys, closing):
+    explorer = widgets.ewa_explorer()
+    closing(explorer)
+    explorer.controls["beta"].value = 0.8
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_close_closes_the_controls():
+    explorer = widgets.ewa_explorer()
+    slider = explorer.controls["beta"]
+    explorer.close()
+    assert slider.comm is None and explorer.comm is None
