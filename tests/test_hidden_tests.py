@@ -613,3 +613,15 @@ def test_typical_mistakes_fail(name, code):
 def test_delegating_to_dlcore_fails_with_the_reason(name, code):
     with pytest.raises(CheckFailure, match="dlcore's reference"):
         run_test_cell(name, code)
+
+
+@pytest.mark.parametrize("name, broken", [
+    ("model_forward", _fn("linear_activation_forward(A_prev, W, b, activation)", "raise NotImplementedError()")),
+    ("linear_activation_forward", "del relu, sigmoid\n"),  # e.g. their cells were cut by a timeout
+    ("model_backward", _fn("linear_backward(dZ, cache)", "return None, None, None")),
+    ("linear_activation_backward", _fn("sigmoid_backward(dA, Z)", "return dA")),
+])
+def test_an_exercise_is_graded_on_its_own(name, broken):
+    """A mistake in (or the absence of) another exercise that this one calls costs nothing here."""
+    output = run_test_cell(name, broken, runs=2)
+    assert output.count("all hidden tests passed") == 2
