@@ -5,10 +5,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 ROOT = Path(__file__).resolve().parent
 _tmp = Path(tempfile.mkdtemp(prefix="dlcourse-test-home-"))
 for var, sub in {
@@ -21,3 +17,7 @@ for var, sub in {
     os.environ.setdefault(var, str(_tmp / sub))
     Path(os.environ[var]).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+import matplotlib  # noqa: E402  (only now: importing it reads and writes MPLCONFIGDIR)
+
+matplotlib.use("Agg")

@@ -33,7 +33,8 @@ def linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np
     b = as_array(b, "b", ndim=2)
     check_shape(W, (None, A_prev.shape[0]), "W", f"(A_prev has {A_prev.shape[0]} rows)")
     check_shape(b, (W.shape[0], 1), "b", f"(W has {W.shape[0]} rows)")
-    Z = W @ A_prev + b
+    Z = W @ A_prev
+    Z += b  # in place: no second (n[l], m) array
     return Z, (A_prev, W, b)
 
 
@@ -63,7 +64,8 @@ def linear_backward(dZ: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.
     dZ = as_array(dZ, "dZ", ndim=2)
     check_shape(dZ, (W.shape[0], A_prev.shape[1]), "dZ", "(it must match Z = W A_prev + b)")
     m = A_prev.shape[1]
-    dW = (dZ @ A_prev.T) / m
+    dW = dZ @ A_prev.T
+    dW /= m  # in place: dW can be large, and a second copy costs memory traffic
     db = dZ.sum(axis=1, keepdims=True) / m
     dA_prev = W.T @ dZ
     return dA_prev, dW, db
