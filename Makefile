@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# Jupyter refuses to run as root (containers, CI) unless told it is deliberate.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test release bench clean
 
@@ -15,7 +17,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 lab: $(STAMP)
 	@echo "Starting JupyterLab on course/ (Ctrl-C to stop); open the URL printed below."
-	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --ServerApp.root_dir=course
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --ServerApp.root_dir=course $(ALLOW_ROOT)
 
 test: $(STAMP)
 	$(PY) -m pytest tests solutions --nbval-lax
