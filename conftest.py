@@ -3,19 +3,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-_tmp = Path(tempfile.mkdtemp(prefix="dlcourse-test-home-"))
-for var, sub in {
-    "JUPYTER_CONFIG_DIR": "jupyter-config",
-    "JUPYTER_DATA_DIR": "jupyter-data",
-    "JUPYTER_RUNTIME_DIR": "jupyter-runtime",
-    "IPYTHONDIR": "ipython",
-    "MPLCONFIGDIR": "matplotlib",
-}.items():
-    os.environ.setdefault(var, str(_tmp / sub))
-    Path(os.environ[var]).mkdir(parents=True, exist_ok=True)
+from grader import use_scratch_home
+
+use_scratch_home(tempfile.mkdtemp(prefix="dlcourse-test-home-"), override=False)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import matplotlib  # noqa: E402  (only now: importing it reads and writes MPLCONFIGDIR)

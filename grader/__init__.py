@@ -15,6 +15,7 @@ nbgrader always runs in a temporary course directory with the settings of
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,8 +23,26 @@ SOLUTIONS = REPO / "solutions"
 COURSE = REPO / "course"
 
 
+#: Where Jupyter, IPython and matplotlib write their files (by default under ``$HOME``).
+JUPYTER_HOME_DIRS = {
+    "JUPYTER_CONFIG_DIR": "jupyter-config",
+    "JUPYTER_DATA_DIR": "jupyter-data",
+    "JUPYTER_RUNTIME_DIR": "jupyter-runtime",
+    "IPYTHONDIR": "ipython",
+    "MPLCONFIGDIR": "matplotlib",
+}
+
+
+def use_scratch_home(home: Path, override: bool = True) -> None:
+    """Point the folders of :data:`JUPYTER_HOME_DIRS` into ``home`` (keep set ones unless ``override``)."""
+    for var, sub in JUPYTER_HOME_DIRS.items():
+        if override or var not in os.environ:
+            os.environ[var] = str(Path(home) / sub)
+        Path(os.environ[var]).mkdir(parents=True, exist_ok=True)
+
+
 class GradingError(RuntimeError):
     """Grading itself failed (bad arguments, broken sources, nbgrader errors): exit non-zero."""
 
 
-__all__ = ["COURSE", "REPO", "SOLUTIONS", "GradingError"]
+__all__ = ["COURSE", "JUPYTER_HOME_DIRS", "REPO", "SOLUTIONS", "GradingError", "use_scratch_home"]

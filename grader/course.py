@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from grader import REPO, GradingError
+from grader import REPO, GradingError, use_scratch_home
 from grader.notebooks import IGNORED_DIRS
 
 #: nbgrader log lines that say nothing useful (upstream #1961: every autograde warns that
@@ -53,15 +53,7 @@ def isolated_environment(home: Path) -> Iterator[None]:
     """
     saved = dict(os.environ)
     try:
-        for var, sub in {
-            "JUPYTER_CONFIG_DIR": "jupyter-config",
-            "JUPYTER_DATA_DIR": "jupyter-data",
-            "JUPYTER_RUNTIME_DIR": "jupyter-runtime",
-            "IPYTHONDIR": "ipython",
-            "MPLCONFIGDIR": "matplotlib",
-        }.items():
-            os.environ[var] = str(home / sub)
-            (home / sub).mkdir(parents=True, exist_ok=True)
+        use_scratch_home(home)
         for var in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "PYTHONWARNINGS", "PYTHONSTARTUP", "MPLBACKEND"):
             os.environ.pop(var, None)
         os.environ["JUPYTER_PLATFORM_DIRS"] = "1"
