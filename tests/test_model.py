@@ -4,21 +4,11 @@ import pytest
 
 from dlcore.gradcheck import check_gradients
 from dlcore.losses import compute_cost
+from networks import random_problem
 from dlcore.model import model_backward, model_forward, predict, update_parameters
 
 # layer_dims, m
 NETS = [([3, 4, 2, 1], 5), ([2, 3, 3, 1], 1), ([5, 2, 4, 1], 7), ([4, 1], 6), ([2, 5, 1], 3)]
-
-
-def _net(seed, dims, m):
-    rng = np.random.default_rng(seed)
-    params = {}
-    for l in range(1, len(dims)):
-        params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * 0.8
-        params[f"b{l}"] = rng.standard_normal((dims[l], 1)) * 0.3
-    X = rng.standard_normal((dims[0], m))
-    Y = (rng.random((1, m)) < 0.5).astype(float)
-    return X, Y, params
 
 
 def _reference_forward(X, params):
@@ -35,7 +25,7 @@ def _reference_forward(X, params):
 @pytest.mark.parametrize("seed,net", list(enumerate(NETS)))
 def test_model_forward_matches_reference(seed, net):
     dims, m = net
-    X, _, params = _net(seed, dims, m)
+    X, _, params = random_problem(dims, m, seed)
     AL, caches = model_forward(X, params)
     assert AL.shape == (1, m)
     assert len(caches) == len(dims) - 1
@@ -64,7 +54,7 @@ def _cost_of_params(X, Y):
 @pytest.mark.parametrize("seed,net", list(enumerate(NETS)))
 def test_model_backward_matches_finite_differences(seed, net):
     dims, m = net
-    X, Y, params = _net(40 + seed, dims, m)
+    X, Y, params = random_problem(dims, m, 40 + seed)
     AL, caches = model_forward(X, params)
     grads = model_backward(AL, Y, caches)
     L = len(dims) - 1
@@ -79,7 +69,7 @@ def test_model_backward_matches_finite_differences(seed, net):
 
 def test_model_backward_three_layer_net_dA0_matches_input_gradient():
     dims, m = [4, 5, 3, 1], 6
-    X, Y, params = _net(99, dims, m)
+    X, Y, params = random_problem(dims, m, 99)
     AL, caches = model_forward(X, params)
     grads = model_backward(AL, Y, caches)
     # dA0 is the per-example gradient; the cost averages over m examples.
@@ -90,7 +80,7 @@ def test_model_backward_three_layer_net_dA0_matches_input_gradient():
 
 def test_model_backward_detects_a_wrong_gradient():
     """Guard: the finite-difference comparison above must be able to fail."""
-    X, Y, params = _net(7, [3, 4, 2, 1], 5)
+    X, Y, params = random_problem([3, 4, 2, 1], 5, 7)
     AL, caches = model_forward(X, params)
     grads = model_backward(AL, Y, caches)
     wrong = dict(grads, dW2=grads["dW2"] * 1.01)
@@ -98,7 +88,7 @@ def test_model_backward_detects_a_wrong_gradient():
 
 
 def test_model_backward_does_not_modify_inputs():
-    X, Y, params = _net(8, [3, 4, 2, 1], 5)
+    X, Y, params = random_problem([3, 4, 2, 1], 5, 8)
     AL, caches = model_forward(X, params)
     AL0, Y0 = AL.copy(), Y.copy()
     Zs = [c[1].copy() for c in caches]
@@ -113,7 +103,7 @@ def test_model_backward_does_not_modify_inputs():
 
 
 def test_update_parameters_returns_new_dict_and_leaves_inputs_unchanged():
-    X, Y, params = _net(9, [3, 4, 1], 5)
+    X, Y, params = random_problem([3, 4, 1], 5, 9)
     AL, caches = model_forward(X, params)
     grads = model_backward(AL, Y, caches)
     before = {k: v.copy() for k, v in params.items()}
@@ -131,7 +121,7 @@ def test_update_parameters_returns_new_dict_and_leaves_inputs_unchanged():
 
 
 def test_update_parameters_lowers_the_cost():
-    X, Y, params = _net(10, [3, 4, 2, 1], 20)
+    X, Y, params = random_problem([3, 4, 2, 1], 20, 10)
     cost0 = compute_cost(model_forward(X, params)[0], Y)
     AL, caches = model_forward(X, params)
     new = update_parameters(params, model_backward(AL, Y, caches), 1e-3)
@@ -150,7 +140,7 @@ def test_predict_thresholds_the_output():
 
 
 def test_bad_arguments_are_named():
-    X, Y, params = _net(11, [3, 4, 1], 5)
+    X, Y, params = random_problem([3, 4, 1], 5, 11)
     with pytest.raises(ValueError, match="`X`"):
         model_forward(X[0], params)
     with pytest.raises(ValueError, match="`parameters`.*'b2'"):

@@ -5,6 +5,7 @@ import copy
 import math
 
 import numpy as np
+from networks import random_problem
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,18 +25,6 @@ from dlcore.regularization import (
 )
 
 SHAPES = [[3, 4, 1], [4, 5, 3, 1], [2, 6, 4, 3, 1]]
-
-
-def make_problem(layer_dims, m, seed):
-    """Random network, inputs and labels, scaled so that the sigmoid does not saturate."""
-    rng = np.random.default_rng(seed)
-    params = {}
-    for l in range(1, len(layer_dims)):
-        params[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) * 0.8
-        params[f"b{l}"] = rng.standard_normal((layer_dims[l], 1)) * 0.3
-    X = rng.standard_normal((layer_dims[0], m))
-    Y = (rng.random((1, m)) < 0.5).astype(float)
-    return X, Y, params
 
 
 def global_state_unchanged(call) -> bool:
@@ -59,7 +48,7 @@ def test_cost_with_l2_hand_worked():
 
 @pytest.mark.parametrize("layer_dims", SHAPES)
 def test_cost_with_l2_matches_independent_formula(layer_dims):
-    X, Y, params = make_problem(layer_dims, 7, seed=len(layer_dims))
+    X, Y, params = random_problem(layer_dims, 7, len(layer_dims))
     AL, _ = model_forward(X, params)
     lambd = 0.3
     squares = 0.0
@@ -74,7 +63,7 @@ def test_cost_with_l2_matches_independent_formula(layer_dims):
 @pytest.mark.parametrize("layer_dims", SHAPES)
 @pytest.mark.parametrize("lambd", [0.0, 0.7])
 def test_backward_with_l2_against_finite_differences(layer_dims, lambd):
-    X, Y, params = make_problem(layer_dims, 5, seed=10 + len(layer_dims))
+    X, Y, params = random_problem(layer_dims, 5, 10 + len(layer_dims))
     AL, caches = model_forward(X, params)
     grads = model_backward_with_l2(AL, Y, caches, lambd)
 
@@ -87,7 +76,7 @@ def test_backward_with_l2_against_finite_differences(layer_dims, lambd):
 
 
 def test_backward_with_l2_adds_exactly_the_weight_term_and_leaves_the_rest():
-    X, Y, params = make_problem([3, 4, 2, 1], 6, seed=3)
+    X, Y, params = random_problem([3, 4, 2, 1], 6, 3)
     AL, caches = model_forward(X, params)
     plain = model_backward(AL, Y, caches)
     l2 = model_backward_with_l2(AL, Y, caches, 1.2)
@@ -99,7 +88,7 @@ def test_backward_with_l2_adds_exactly_the_weight_term_and_leaves_the_rest():
 
 
 def test_l2_functions_do_not_modify_arguments():
-    X, Y, params = make_problem([3, 4, 1], 5, seed=4)
+    X, Y, params = random_problem([3, 4, 1], 5, 4)
     AL, caches = model_forward(X, params)
     saved_params, saved_caches, saved_AL = copy.deepcopy(params), copy.deepcopy(caches), AL.copy()
     compute_cost_with_l2(AL, Y, params, 0.5)
@@ -115,7 +104,7 @@ def test_l2_functions_do_not_modify_arguments():
 
 @pytest.mark.parametrize("lambd", [-0.1, float("nan"), "a"])
 def test_l2_bad_lambd(lambd):
-    X, Y, params = make_problem([2, 3, 1], 4, seed=5)
+    X, Y, params = random_problem([2, 3, 1], 4, 5)
     AL, caches = model_forward(X, params)
     with pytest.raises(ValueError, match="lambd"):
         compute_cost_with_l2(AL, Y, params, lambd)
@@ -241,7 +230,7 @@ def manual_forward(X, params, masks, keep_prob):
 
 @pytest.mark.parametrize("layer_dims", SHAPES)
 def test_model_forward_with_dropout_matches_manual_forward(layer_dims):
-    X, _, params = make_problem(layer_dims, 9, seed=20)
+    X, _, params = random_problem(layer_dims, 9, 20)
     AL, caches = model_forward_with_dropout(X, params, 0.7, np.random.default_rng(5))
     L = len(layer_dims) - 1
     assert AL.shape == (1, 9) and len(caches) == L
@@ -255,7 +244,7 @@ def test_model_forward_with_dropout_matches_manual_forward(layer_dims):
 
 
 def test_model_forward_with_dropout_keep_prob_one_is_model_forward():
-    X, _, params = make_problem([4, 5, 3, 1], 6, seed=21)
+    X, _, params = random_problem([4, 5, 3, 1], 6, 21)
     AL, caches = model_forward_with_dropout(X, params, 1.0, np.random.default_rng(0))
     AL_plain, _ = model_forward(X, params)
     np.testing.assert_array_equal(AL, AL_plain)
@@ -264,7 +253,7 @@ def test_model_forward_with_dropout_keep_prob_one_is_model_forward():
 
 
 def test_model_forward_with_dropout_mask_rate_and_determinism():
-    X, _, params = make_problem([3, 200, 150, 1], 100, seed=22)
+    X, _, params = random_problem([3, 200, 150, 1], 100, 22)
     AL1, c1 = model_forward_with_dropout(X, params, 0.6, np.random.default_rng(8))
     AL2, c2 = model_forward_with_dropout(X, params, 0.6, np.random.default_rng(8))
     np.testing.assert_array_equal(AL1, AL2)
@@ -277,7 +266,7 @@ def test_model_forward_with_dropout_mask_rate_and_determinism():
 
 
 def test_model_forward_with_dropout_bad_arguments():
-    X, _, params = make_problem([3, 4, 1], 5, seed=23)
+    X, _, params = random_problem([3, 4, 1], 5, 23)
     with pytest.raises(ValueError, match="keep_prob"):
         model_forward_with_dropout(X, params, 0.0, np.random.default_rng(0))
     with pytest.raises(ValueError, match="rng"):
@@ -289,7 +278,7 @@ def test_model_forward_with_dropout_bad_arguments():
 @pytest.mark.parametrize("layer_dims", SHAPES)
 @pytest.mark.parametrize("keep_prob", [0.5, 0.8])
 def test_model_backward_with_dropout_against_finite_differences(layer_dims, keep_prob):
-    X, Y, params = make_problem(layer_dims, 6, seed=30 + len(layer_dims))
+    X, Y, params = random_problem(layer_dims, 6, 30 + len(layer_dims))
     AL, caches = model_forward_with_dropout(X, params, keep_prob, np.random.default_rng(11))
     grads = model_backward_with_dropout(AL, Y, caches, keep_prob)
 
@@ -309,7 +298,7 @@ def test_model_backward_with_dropout_against_finite_differences(layer_dims, keep
 
 def test_model_backward_with_dropout_hidden_dA_is_before_dropout():
     # Two layers: cost depends on A1 (pre-dropout) through sigmoid(W2 (A1 * D1 / kp) + b2).
-    X, Y, params = make_problem([3, 5, 1], 4, seed=40)
+    X, Y, params = random_problem([3, 5, 1], 4, 40)
     kp = 0.6
     AL, caches = model_forward_with_dropout(X, params, kp, np.random.default_rng(2))
     grads = model_backward_with_dropout(AL, Y, caches, kp)
@@ -325,7 +314,7 @@ def test_model_backward_with_dropout_hidden_dA_is_before_dropout():
 
 
 def test_model_backward_with_dropout_keep_prob_one_is_model_backward():
-    X, Y, params = make_problem([4, 5, 3, 1], 6, seed=41)
+    X, Y, params = random_problem([4, 5, 3, 1], 6, 41)
     AL, caches = model_forward_with_dropout(X, params, 1.0, np.random.default_rng(0))
     grads = model_backward_with_dropout(AL, Y, caches, 1.0)
     AL_plain, caches_plain = model_forward(X, params)
@@ -336,7 +325,7 @@ def test_model_backward_with_dropout_keep_prob_one_is_model_backward():
 
 
 def test_model_backward_with_dropout_does_not_modify_arguments():
-    X, Y, params = make_problem([3, 4, 2, 1], 5, seed=42)
+    X, Y, params = random_problem([3, 4, 2, 1], 5, 42)
     AL, caches = model_forward_with_dropout(X, params, 0.5, np.random.default_rng(0))
     saved = copy.deepcopy((AL, Y, caches))
     model_backward_with_dropout(AL, Y, caches, 0.5)
@@ -350,7 +339,7 @@ def test_model_backward_with_dropout_does_not_modify_arguments():
 
 
 def test_model_backward_with_dropout_bad_arguments():
-    X, Y, params = make_problem([3, 4, 1], 5, seed=43)
+    X, Y, params = random_problem([3, 4, 1], 5, 43)
     AL, plain_caches = model_forward(X, params)
     with pytest.raises(ValueError, match="caches"):
         model_backward_with_dropout(AL, Y, plain_caches, 0.5)  # 2-tuples from model_forward

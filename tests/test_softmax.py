@@ -3,6 +3,7 @@ import math
 import warnings
 
 import numpy as np
+from networks import random_problem
 import pytest
 
 from dlcore.gradcheck import check_gradients
@@ -35,16 +36,6 @@ def _random_one_hot(rng, C, m):
     Y = np.zeros((C, m))
     Y[rng.integers(0, C, m), np.arange(m)] = 1.0
     return Y
-
-
-def _net(seed, dims, m):
-    rng = np.random.default_rng(seed)
-    params = {}
-    for l in range(1, len(dims)):
-        params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * 0.8
-        params[f"b{l}"] = rng.standard_normal((dims[l], 1)) * 0.3
-    X = rng.standard_normal((dims[0], m))
-    return X, _random_one_hot(rng, dims[-1], m), params
 
 
 # --- softmax ---------------------------------------------------------------------------
@@ -220,7 +211,7 @@ def _reference_forward(X, params):
 @pytest.mark.parametrize("seed,net", list(enumerate(NETS)))
 def test_model_forward_softmax_matches_reference(seed, net):
     dims, m = net
-    X, _, params = _net(seed, dims, m)
+    X, _, params = random_problem(dims, m, seed, labels="one_hot")
     AL, caches = model_forward_softmax(X, params)
     assert AL.shape == (dims[-1], m)
     assert len(caches) == len(dims) - 1
@@ -234,7 +225,7 @@ def test_model_forward_softmax_matches_reference(seed, net):
 @pytest.mark.parametrize("seed,net", list(enumerate(NETS)))
 def test_model_backward_softmax_matches_finite_differences(seed, net):
     dims, m = net
-    X, Y, params = _net(30 + seed, dims, m)
+    X, Y, params = random_problem(dims, m, 30 + seed, labels="one_hot")
     AL, caches = model_forward_softmax(X, params)
     grads = model_backward_softmax(AL, Y, caches)
     for l in range(1, len(dims)):
@@ -253,12 +244,12 @@ def test_predict_classes():
     pred = predict_classes(X, params)
     assert pred.shape == (4,) and pred.dtype.kind == "i"
     np.testing.assert_array_equal(pred, [0, 2, 1, 0])
-    X2, _, params2 = _net(9, [3, 4, 5], 20)
+    X2, _, params2 = random_problem([3, 4, 5], 20, 9, labels="one_hot")
     np.testing.assert_array_equal(predict_classes(X2, params2), _reference_forward(X2, params2).argmax(axis=0))
 
 
 def test_network_bad_arguments():
-    X, Y, params = _net(10, [3, 4, 2], 5)
+    X, Y, params = random_problem([3, 4, 2], 5, 10, labels="one_hot")
     with pytest.raises(ValueError, match="`X`"):
         model_forward_softmax(X[0], params)
     with pytest.raises(ValueError, match="`parameters`"):
