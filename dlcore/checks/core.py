@@ -310,8 +310,8 @@ class Exercise:
         """Print the success line, with a friendly note about any warning seen."""
         passed(self.name, self.hidden)
         if self.warned:
-            print(f"  Note: your code emitted a warning ({'; '.join(self.warned[:2])}). The answer is "
-                  f"correct, but a warning often signals an overflow or a division by zero worth avoiding.")
+            print(f"  Note: your code emitted a warning ({'; '.join(self.warned[:2])}).\n"
+                  f"  The answer is correct, but a warning often signals an overflow or a division by zero.")
 
 
 def _close(a: Any, b: Any) -> bool:
