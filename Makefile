@@ -28,6 +28,7 @@ release: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/train_step.py
 	$(PY) benchmarks/notebooks.py
+	$(PY) benchmarks/sliders.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
