@@ -11,12 +11,11 @@ arrays, are left unchanged.
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any
 
 import numpy as np
 
-from dlcore.validation import as_array, check_positive, check_rng, num_layers
+from dlcore.validation import as_array, check_int, check_positive, check_rng, num_layers
 
 
 def _check_beta(beta: Any, name: str) -> float:
@@ -78,12 +77,7 @@ def random_mini_batches(
         raise ValueError(
             f"`Y` must have one column per example of X ({X.shape[1]} columns); got shape {Y.shape}."
         )
-    try:
-        size = operator.index(mini_batch_size)
-    except TypeError:
-        size = None
-    if size is None or isinstance(mini_batch_size, bool) or size < 1:
-        raise ValueError(f"`mini_batch_size` must be a positive integer; got {mini_batch_size!r}.")
+    size = check_int(mini_batch_size, "mini_batch_size")
     check_rng(rng)
     m = X.shape[1]
     permutation = rng.permutation(m)
@@ -221,12 +215,7 @@ def update_parameters_with_adam(
     L = _check_like_parameters(parameters, grads, "grads")
     _check_like_parameters(parameters, v, "v")
     _check_like_parameters(parameters, s, "s")
-    try:
-        step = operator.index(t)
-    except TypeError:
-        step = None
-    if step is None or isinstance(t, bool) or step < 1:
-        raise ValueError(f"`t` must be a positive integer (the step number, counting from 1); got {t!r}.")
+    step = check_int(t, "t", meaning="the step number, counting from 1")
     lr = check_positive(learning_rate, "learning_rate", allow_zero=True)
     beta1 = _check_beta(beta1, "beta1")
     beta2 = _check_beta(beta2, "beta2")

@@ -13,7 +13,6 @@ Shapes, with ``m`` examples as columns: ``X`` (n0, m), ``AL`` and ``Y`` (1, m),
 """
 from __future__ import annotations
 
-import operator
 from typing import Sequence
 
 import numpy as np
@@ -21,7 +20,7 @@ import numpy as np
 from dlcore.layers import linear_activation_backward, linear_activation_forward
 from dlcore.losses import compute_cost, cross_entropy_backward
 from dlcore.model import model_backward
-from dlcore.validation import as_array, check_positive, check_probability, check_rng, num_layers
+from dlcore.validation import as_array, check_int, check_positive, check_probability, check_rng, num_layers
 
 DropoutCache = tuple  # (linear_cache, Z, D)
 
@@ -195,12 +194,7 @@ def early_stopping(dev_costs: Sequence[float], patience: int) -> tuple[int, int]
     (5, 2)
     """
     costs = as_array(dev_costs, "dev_costs", ndim=1)
-    try:
-        patience_int = operator.index(patience)
-    except TypeError:
-        patience_int = None
-    if patience_int is None or isinstance(patience, bool) or patience_int < 1:
-        raise ValueError(f"`patience` must be a positive integer (epochs to wait); got {patience!r}.")
+    patience_int = check_int(patience, "patience", meaning="epochs to wait")
     costs = np.where(np.isnan(costs), np.inf, costs)  # a NaN cost is never an improvement
     best_epoch = 0
     for e in range(1, len(costs)):

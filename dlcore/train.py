@@ -46,7 +46,7 @@ from dlcore.optim import (
 from dlcore.regularization import dropout_backward, dropout_forward, early_stopping
 from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay
 from dlcore.softmax import one_hot, softmax, softmax_cross_entropy, softmax_cross_entropy_backward
-from dlcore.validation import as_array, check_positive, check_probability
+from dlcore.validation import as_array, check_int, check_positive, check_probability
 
 __all__ = ["train", "TrainResult", "OPTIMIZERS", "SCHEDULES"]
 
@@ -332,12 +332,6 @@ def _check_examples(X, Y, dims: list[int], x_name: str, y_name: str) -> tuple[np
     return X, _prepare_labels(Y, dims[-1], y_name, X.shape[1])
 
 
-def _check_int(value, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"`{name}` must be an int >= {low}; got {value!r}.")
-    return int(value)
-
-
 def _learning_rate_schedule(
     learning_rate: float, lr_schedule, decay_rate: float, decay_interval: int
 ) -> Callable[[int], float]:
@@ -489,18 +483,18 @@ def train(
         raise ValueError(f"`init` must be one of {', '.join(map(repr, METHODS))}; got {init!r}.")
     learning_rate = check_positive(learning_rate, "learning_rate", allow_zero=True)
     schedule = _learning_rate_schedule(learning_rate, lr_schedule, check_positive(decay_rate, "decay_rate", True),
-                                       _check_int(decay_interval, "decay_interval"))
-    num_epochs = _check_int(num_epochs, "num_epochs")
+                                       check_int(decay_interval, "decay_interval"))
+    num_epochs = check_int(num_epochs, "num_epochs")
     if mini_batch_size is not None:
-        mini_batch_size = _check_int(mini_batch_size, "mini_batch_size")
+        mini_batch_size = check_int(mini_batch_size, "mini_batch_size")
     lambd = check_positive(lambd, "lambd", allow_zero=True)
     keep_prob = check_probability(keep_prob, "keep_prob")
     if patience is not None:
-        patience = _check_int(patience, "patience")
+        patience = check_int(patience, "patience")
         if not has_dev:
             raise ValueError("`patience` (early stopping) needs a dev set: give `X_dev` and `Y_dev`.")
     if print_every is not None:
-        print_every = _check_int(print_every, "print_every")
+        print_every = check_int(print_every, "print_every")
     rng = make_rng(rng, seed)
 
     # --- set up the network, the optimizers and the history

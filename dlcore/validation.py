@@ -5,6 +5,7 @@ was expected and what was received, so that a student can fix the call.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any, Iterable
 
 import numpy as np
@@ -69,6 +70,21 @@ def check_positive(value: Any, name: str, allow_zero: bool = False) -> float:
     if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"`{name}` must be a finite number {bound}; got {value!r}.")
+    return v
+
+
+def check_int(value: Any, name: str, low: int = 1, meaning: str = "") -> int:
+    """Return ``value`` as an int if it is an integer (not a bool) ``>= low``, else raise ``ValueError``.
+
+    ``meaning`` is added to the message, e.g. ``"epochs to wait"``.
+    """
+    try:
+        v = operator.index(value)
+    except TypeError:
+        v = None
+    if v is None or isinstance(value, bool) or v < low:
+        extra = f" ({meaning})" if meaning else ""
+        raise ValueError(f"`{name}` must be an integer >= {low}{extra}; got {value!r}.")
     return v
 
 
