@@ -1,8 +1,12 @@
-"""The machinery behind every exercise check: run a student's function safely, compare
-its answer with the reference, and explain a failure in words.
+"""The judge behind every exercise check: make inputs, compare the student's answer with
+the reference, and explain a failure in words.
 
 Notebooks call the per-notebook modules (:mod:`dlcore.checks.forward`, ...), which
-build on :class:`Exercise`. A failed check raises :class:`CheckFailure` (an
+build on :class:`Exercise`. The judge never runs the student's code itself: every call
+goes through a *runner* (``runner.call(name, args, kwargs, isolate) -> report``) on plain
+data only (:mod:`dlcore.checks.wire`). In the student's own kernel that is
+:class:`LocalRunner`; when grading, the engine's runner forwards the call to a sandboxed
+process, so the same checks judge there without ever holding a student object. A failed check raises :class:`CheckFailure` (an
 ``AssertionError``) whose message says what went wrong, where the largest error is and,
 when the answer matches a known mistake, what that mistake probably is. Messages name
 shapes and positions, never the values of a hidden test's random inputs.
@@ -13,16 +17,25 @@ import copy
 import inspect
 import sys
 import warnings
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["CheckFailure", "Exercise", "Mistake", "passed", "random_rng"]
+from dlcore.checks import wire
+from dlcore.checks.worker import invoke, plain
+
+__all__ = ["CheckFailure", "Exercise", "LocalRunner", "Mistake", "Runner", "passed", "random_rng"]
 
 
 class CheckFailure(AssertionError):
-    """A check of a student's answer failed; the message says why in words."""
+    """A check of a student's answer failed; the message says why in words.
+
+    In a notebook it renders as its message alone (no traceback into the checker's code).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        lines = str(self).splitlines() or [""]
+        return ["\x1b[0;31m\u2718 " + lines[0] + "\x1b[0m"] + lines[1:]
 
 
 class Mistake:
@@ -41,14 +54,6 @@ def random_rng() -> np.random.Generator:
 def passed(name: str, hidden: bool = False) -> None:
     """Print the success line of a check."""
     print(f"\u2714 {name}: all {'hidden tests' if hidden else 'checks'} passed.")
-
-
-@contextmanager
-def _quiet() -> Iterator[list]:
-    """Record warnings instead of printing them: a warning never costs a correct answer points."""
-    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
-        warnings.simplefilter("always")
-        yield caught
 
 
 def _same_code(a: Any, b: Any) -> bool:
@@ -70,7 +75,9 @@ def _equal(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b
+    if isinstance(a, np.random.Generator) or isinstance(b, np.random.Generator):
+        return True  # a generator is meant to be used up
+    return type(a) is type(b) and (a == b or (a != a and b != b))
 
 
 def _shape_of(x: Any) -> str:
@@ -79,27 +86,90 @@ def _shape_of(x: Any) -> str:
     if isinstance(x, (tuple, list)):
         return f"a {type(x).__name__} of length {len(x)}"
     if isinstance(x, dict):
-        return f"a dict with keys {sorted(x)}"
+        return f"a dict with keys {sorted(x, key=str)}"
     return f"a {type(x).__name__}"
+
+
+class Runner(Protocol):
+    """Runs a student's function on plain data and reports what happened (plain data too).
+
+    ``call`` returns a dict with ``result``, ``error`` (None or a dict with ``type``,
+    ``types``, ``message``, ``trace``, ``module``), ``args``/``kwargs`` (as the function
+    left them), ``warnings``, ``rng_touched``, ``output``; or ``missing: True`` when the
+    function is not defined, ``delegated: True`` when it called its own reference, and
+    ``failed: "why"`` when its process crashed, was killed or ran out of time.
+    """
+
+    def call(self, name: str, args: tuple, kwargs: dict, isolate: Sequence[str]) -> dict: ...
+
+
+class LocalRunner:
+    """The runner of the student's own kernel: calls ``fn`` in this process.
+
+    Arguments and results still cross the wire encoding, so a check that passes something
+    other than plain data fails here, in the notebook, just as it would when grading.
+    While ``fn`` runs, the other exercises named in ``isolate`` are their ``dlcore``
+    references, and a call of the reference of the same exercise is detected.
+    """
+
+    def __init__(self, fn: Callable, reference: Callable | None):
+        self.fn, self.reference = fn, reference
+
+    def call(self, name: str, args: tuple, kwargs: dict, isolate: Sequence[str]) -> dict:
+        import dlcore
+
+        args, kwargs = wire.decode(wire.encode((tuple(args), dict(kwargs))))
+        ns = getattr(self.fn, "__globals__", {})
+        missing = object()
+        saved = {k: ns.get(k, missing) for k in isolate}
+        ref_code = getattr(self.reference, "__code__", None)
+        delegated = []
+
+        def profiler(frame, event, arg):  # noqa: ARG001
+            if event == "call" and ref_code is not None and _same_code(frame.f_code, ref_code):
+                delegated.append(True)
+
+        old_profile = sys.getprofile()
+        try:
+            for k in saved:  # also supplies helpers the student has not defined (yet)
+                ns[k] = getattr(dlcore, k)
+            sys.setprofile(profiler)
+            report = invoke(self.fn, args, kwargs)
+        finally:
+            sys.setprofile(old_profile)
+            for k, v in saved.items():
+                if v is missing:
+                    ns.pop(k, None)
+                else:
+                    ns[k] = v
+        report = plain(report)
+        report["delegated"] = bool(delegated)
+        return report
 
 
 class Exercise:
     """Checks one graded function of a student against its ``dlcore`` reference.
 
-    name : the exercise (function) name.  student : the student's function.
+    name : the exercise (function) name.
+    student : the student's function (in a notebook) or a :class:`Runner` (when grading).
     reference : the ``dlcore`` function of the same name.
     mistakes : typical wrong answers, used to explain a mismatch.
     isolate : names of *other* exercises that ``student`` may call; while it runs they
         are replaced by their references, so an error in one exercise does not cost the
         points of another.
     hidden : True in the hidden tests (changes only the wording of messages).
-    may_modify : arguments the exercise may change in place (checked by the caller).
+    may_modify : arguments the exercise may change in place.
+
+    Every call of the student's function goes through :meth:`call` (or :meth:`raises`),
+    with plain data as arguments: arrays, numbers, strings, None, tuples, lists and dicts
+    of these, ``np.random.Generator`` objects (they cross as their state) and
+    :class:`~dlcore.checks.wire.Fn` for functions.
     """
 
     def __init__(
         self,
         name: str,
-        student: Callable,
+        student: Any,
         reference: Callable,
         mistakes: Sequence[Mistake] = (),
         isolate: Sequence[str] = (),
@@ -107,20 +177,25 @@ class Exercise:
         may_modify: Sequence[str] = (),
     ):
         __tracebackhide__ = True
-        self.name, self.student, self.reference = name, student, reference
+        self.name, self.reference = name, reference
         self.mistakes, self.isolate, self.hidden = list(mistakes), tuple(isolate), hidden
         self.params = list(inspect.signature(reference).parameters)
         self.may_modify = tuple(may_modify)
         self.warned: list[str] = []
-        if not callable(student):
+        self.last_args: tuple = ()
+        if hasattr(student, "call") and not callable(student):
+            self.runner = student
+        elif callable(student):
+            self._refuse_delegation_by_identity(student)
+            self.runner = LocalRunner(student, reference)
+        else:
             raise CheckFailure(f"`{name}` must be a function; got {type(student).__name__}. Run its cell first.")
-        self._refuse_delegation_by_identity()
 
-    # -- running the student's code ------------------------------------------------
-    def _refuse_delegation_by_identity(self) -> None:
+    # -- running the student's code (always through the runner) ---------------------------
+    def _refuse_delegation_by_identity(self, student: Callable) -> None:
         __tracebackhide__ = True
-        code = getattr(inspect.unwrap(self.student), "__code__", None)
-        if self.student is self.reference or (code is not None and _same_code(code, self.reference.__code__)):
+        code = getattr(inspect.unwrap(student), "__code__", None)
+        if student is self.reference or (code is not None and _same_code(code, self.reference.__code__)):
             raise CheckFailure(self._delegation_message())
 
     def _delegation_message(self) -> str:
@@ -129,86 +204,82 @@ class Exercise:
             f"to write it yourself, so this earns no points: implement the formula with NumPy."
         )
 
-    @contextmanager
-    def isolated(self) -> Iterator[list]:
-        """While active, the other exercises named in ``isolate`` are their references
-        (in the student's namespace), and warnings are recorded instead of printed."""
-        ns = getattr(self.student, "__globals__", {})
-        import dlcore
+    def _report(self, args: tuple, kwargs: dict) -> dict:
+        return self.runner.call(self.name, tuple(args), dict(kwargs), self.isolate)
 
-        missing = object()
-        saved = {k: ns.get(k, missing) for k in self.isolate}
-        try:
-            for k in saved:  # also supplies helpers the student has not defined (yet)
-                ns[k] = getattr(dlcore, k)
-            with _quiet() as caught:
-                yield caught
-        finally:
-            for k, v in saved.items():
-                if v is missing:
-                    ns.pop(k, None)
-                else:
-                    ns[k] = v
+    def _failure(self, report: dict, args: tuple) -> str | None:
+        """The message for a report that did not produce a result, else None."""
+        if report.get("failed"):
+            return f"`{self.name}` {report['failed']}"
+        if report.get("missing"):
+            return f"`{self.name}` is not defined. Run the cell that defines it (and the cells above it)."
+        if report.get("delegated"):
+            return self._delegation_message()
+        err = report.get("error")
+        if not err:
+            return None
+        if err.get("unsendable"):
+            return f"`{self.name}` returned something the checks cannot read: {err['message']}."
+        if err["type"] == "NotImplementedError":
+            return f"`{self.name}` is not implemented yet: replace `raise NotImplementedError()` with your code."
+        if err["type"] in ("ModuleNotFoundError", "ImportError") and str(err.get("module") or "").split(".")[0] == "dlcore":
+            return (f"`{self.name}` imports dlcore, which holds the reference solutions and is not available "
+                    f"while grading. The exercise is to write it yourself: implement the formula with NumPy.")
+        shapes = ", ".join(f"{n} {np.shape(a)}" for n, a in zip(self.params, args) if isinstance(a, np.ndarray))
+        message = f"`{self.name}` raised {err['type']}: {err['message']}"
+        if shapes:
+            message += f"\n  (called with {shapes})"
+        if err.get("trace"):
+            message += "\n  where your code raised it:\n" + "\n".join("    " + ln for ln in err["trace"].rstrip().splitlines())
+        return message
 
     def call(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the student's function on copies of ``args`` and return its result.
+        """Run the student's function on ``args`` and return its result (plain data).
 
         Fails with a clear message if it raises, calls the reference of the same
         exercise, modifies an argument in place, or touches the global ``np.random`` state.
+        After the call, :attr:`last_args` holds the arguments as the function left them.
         """
         __tracebackhide__ = True
-        copies = copy.deepcopy((args, kwargs))
-        self.last_args = copies[0]  # what the student received, for checks of in-place work
-        ref_code = self.reference.__code__
-        delegated = []
-
-        def profiler(frame, event, arg):  # noqa: ARG001
-            if event == "call" and _same_code(frame.f_code, ref_code):
-                delegated.append(True)
-
-        state = np.random.get_state()
-        old_profile = sys.getprofile()
-        with self.isolated() as caught:
-            sys.setprofile(profiler)
-            try:
-                result = self.student(*copies[0], **copies[1])
-            except CheckFailure:
-                raise
-            except NotImplementedError:
-                raise CheckFailure(
-                    f"`{self.name}` is not implemented yet: replace `raise NotImplementedError()` with your code."
-                ) from None
-            except Exception as exc:
-                shapes = ", ".join(
-                    f"{n} {np.shape(a)}" for n, a in zip(self.params, args) if isinstance(a, np.ndarray)
-                )
-                raise CheckFailure(
-                    f"`{self.name}` raised {type(exc).__name__}: {exc}"
-                    + (f"\n  (called with {shapes})" if shapes else "")
-                ) from exc
-            finally:
-                sys.setprofile(old_profile)
-        if delegated:
-            raise CheckFailure(self._delegation_message())
-        for w in caught:
-            note = f"{w.category.__name__}: {w.message}"
+        report = self._report(args, kwargs)
+        message = self._failure(report, args)
+        if message:
+            raise CheckFailure(message)
+        self.last_args = tuple(report.get("args", ()))
+        for note in report.get("warnings", []):
             if note not in self.warned:
                 self.warned.append(note)
-        after = np.random.get_state()
-        if not (state[0] == after[0] and np.array_equal(state[1], after[1]) and state[2:] == after[2:]):
+        if report.get("rng_touched"):
             raise CheckFailure(
                 f"`{self.name}` used the global `np.random` state. Draw random numbers only from the "
                 f"`rng` argument (e.g. `rng.standard_normal(shape)`), so results are reproducible."
             )
-        for pname, before, now in zip(self.params, args, copies[0]):
-            if pname in self.may_modify or isinstance(before, np.random.Generator) or callable(before):
+        for pname, before, now in zip(self.params, args, self.last_args):
+            if pname in self.may_modify or isinstance(before, np.random.Generator) or isinstance(before, wire.Fn):
                 continue
             if not _equal(before, now):
                 raise CheckFailure(
                     f"`{self.name}` modified its argument `{pname}` in place. Build new arrays "
                     f"(e.g. `W = W - lr * dW` rather than `W -= lr * dW`) and leave the inputs unchanged."
                 )
-        return result
+        return report["result"]
+
+    def raises(self, expected: type[BaseException], *args: Any, what: str = "", **kwargs: Any) -> None:
+        """Fail unless the student's function raises ``expected`` (or a subclass) on ``args``.
+
+        ``what`` describes the call in the message, e.g. ``"activation='softplus'"``.
+        """
+        __tracebackhide__ = True
+        report = self._report(args, kwargs)
+        err = report.get("error")
+        if report.get("failed") or report.get("missing") or report.get("delegated") or (
+                err and (err["type"] == "NotImplementedError" or err.get("unsendable"))):
+            raise CheckFailure(self._failure(report, args))
+        call = f"`{self.name}({what or '...'})`"
+        if err is None:
+            raise CheckFailure(f"{call} must raise {expected.__name__}; it returned without an error.")
+        if expected.__name__ not in err["types"]:
+            raise CheckFailure(f"{call} must raise {expected.__name__}; it raised {err['type']}: {err['message']}")
 
     # -- comparing answers ------------------------------------------------------------
     def compare(self, got: Any, want: Any, what: str, args: tuple = (), rtol: float = 1e-7, atol: float = 1e-10) -> None:
@@ -274,26 +345,35 @@ class Exercise:
         """The hint of the first known mistake that reproduces the student's answer."""
         if not self.mistakes:
             return None
-        with self.isolated():
+        report = self._report(args, {})
+        if self._failure(report, args):
+            return None
+        got = report["result"]
+        for mistake in self.mistakes:
             try:
-                got = self.student(*copy.deepcopy(args))
+                wrong = self._reference_value(mistake.compute, args)
             except Exception:
-                return None
-            for mistake in self.mistakes:
-                try:
-                    wrong = mistake.compute(*copy.deepcopy(args))
-                except Exception:
-                    continue
-                if _close(got, wrong):
-                    return mistake.hint
+                continue
+            if _close(got, wrong):
+                return mistake.hint
         return None
+
+    @staticmethod
+    def _reference_value(fn: Callable, args: tuple, kwargs: dict | None = None) -> Any:
+        """``fn`` (the reference or a mistake, trusted code) on copies of the arguments, quietly."""
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return fn(*copy.deepcopy(args), **copy.deepcopy(kwargs or {}))
+
+    def reference_value(self, *args: Any, **kwargs: Any) -> Any:
+        """What the reference returns for ``args`` (on copies; warnings silenced)."""
+        return self._reference_value(self.reference, args, kwargs)
 
     def against_reference(self, *args: Any, what: str | Sequence[str] | None = None, rtol: float = 1e-7, atol: float = 1e-10) -> Any:
         """Call the student and the reference on the same ``args`` and compare everything returned."""
         __tracebackhide__ = True
         got = self.call(*args)
-        with _quiet():
-            want = self.reference(*copy.deepcopy(args))
+        want = self.reference_value(*args)
         names = [what] if isinstance(what, str) else list(what or [])
         if isinstance(want, tuple) and len(names) == len(want):
             if not isinstance(got, tuple) or len(got) != len(want):
