@@ -33,8 +33,11 @@ def _parser() -> argparse.ArgumentParser:
                     help="only this assignment (repeatable); default: every assignment found in SUBMISSIONS")
     ag.add_argument("--feedback", type=Path, metavar="DIR",
                     help="feedback HTML folder (default: feedback/ next to the CSV)")
-    ag.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
-                    help="time limit of one notebook cell (default: 60)")
+    ag.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                    help="time limit of one call of a student's function or one of their cells (default: 5)")
+    ag.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
+                    help="where student code runs: bubblewrap sandbox, or a plain separate process "
+                         "(auto: bwrap when installed, with a warning otherwise)")
     ag.add_argument("--source", type=Path, default=SOLUTIONS, metavar="DIR", help="the source notebooks (default: solutions/)")
     ag.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's log")
     return parser
@@ -58,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from grader.autograde import autograde
 
-        autograde(args.submissions, args.output, args.assignment, args.feedback, args.source, args.timeout, args.verbose)
+        autograde(args.submissions, args.output, args.assignment, args.feedback, args.source, args.timeout,
+                  args.verbose, args.sandbox)
         return 0
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,22 +9,30 @@ Outputs:
   exactly :data:`CSV_COLUMNS`. Every student folder gets rows for every graded
   assignment: a missing, unreadable or ungradable notebook scores 0 on each cell, with
   a message on stderr, so that no student and no grade ever goes missing;
-- ``flags.csv`` next to it (:data:`FLAG_COLUMNS`): the tamper scan of :mod:`grader.tamper`;
+- ``flags.csv`` next to it (:data:`FLAG_COLUMNS`): what the rebuild ignored (edited test
+  cells, changed points, duplicated or extra cells, lost metadata) and what the engine
+  saw (timeouts, crashes, processes that ended);
 - feedback HTML per student, ``<feedback>/<student>/<assignment>/<notebook>.html``,
   without hidden tests.
 
+Grading runs through nbgrader with the engine of :mod:`grader.engine` (student code in a
+sandboxed process, the score decided in this one). Student folders may have any name:
+nbgrader sees each student under an internal id, and the outputs use the folder's name.
 Before the students, the solution notebook itself is graded as a canary submission: if it
-does not get full marks, grading is broken (kernel, environment, checks) and the run
-fails instead of handing out wrong zeros.
+does not get full marks, grading is broken (environment, checks) and the run stops
+before any grade is written, instead of handing out wrong zeros. The CSV files are
+written atomically.
 """
 from __future__ import annotations
 
 import csv
 import html
 import logging
+import os
 import re
 import shutil
 import sys
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,18 +41,21 @@ import nbformat
 
 from grader import SOLUTIONS, GradingError
 from grader.course import Course
+from grader.notebooks import IGNORED_DIRS, grade_cells, notebook_files, read
 from grader.notebooks import assignments as find_assignments
-from grader.notebooks import grade_cells, notebook_files, read
+from grader.rebuild import FLAGS_KEY
 from grader.release import select
-from grader.salvage import lost_metadata, rebuild
-from grader.tamper import Flag, scan
 
 CSV_COLUMNS = ("student", "assignment", "grade_id", "score", "max_score")
 FLAG_COLUMNS = ("student", "assignment", "grade_id", "reason")
 CANARY = "_solution_canary_"
 
-#: nbgrader warnings that mean the student changed something they should not have.
-_NBGRADER_TAMPER = ("has changed!", "Missing grade cell", "does not exist in the database")
+
+
+@dataclass(frozen=True)
+class Flag:
+    grade_id: str
+    reason: str
 
 
 @dataclass
@@ -53,6 +64,7 @@ class Submission:
 
     student: str
     assignment: str
+    sid: str = ""  # the id nbgrader knows the student by
     status: str = "graded"  # graded | missing | unreadable | failed
     notes: list[str] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
@@ -72,7 +84,8 @@ def _fmt(x: float) -> str:
 
 
 def students_of(submissions: Path) -> list[str]:
-    return sorted(d.name for d in submissions.iterdir() if d.is_dir() and not d.name.startswith("."))
+    """Every student folder, whatever its name (only editor and cache folders are skipped)."""
+    return sorted(d.name for d in submissions.iterdir() if d.is_dir() and d.name not in IGNORED_DIRS)
 
 
 def choose_assignments(submissions: Path, students: list[str], source: Path, wanted: list[str] | None) -> list[str]:
@@ -84,8 +97,7 @@ def choose_assignments(submissions: Path, students: list[str], source: Path, wan
         raise GradingError(f"no assignment notebooks found in {source}")
     submitted = {d.name for s in students for d in (submissions / s).iterdir() if d.is_dir()}
     for name in sorted(submitted - set(available)):
-        if not name.startswith("."):
-            _say(f"warning: folder {name!r} in some submissions is not an assignment of {source}; ignored")
+        _say(f"warning: folder {name!r} in some submissions is not an assignment of {source}; ignored")
     return [a for a in available if a in submitted]
 
 
@@ -104,7 +116,7 @@ def _expected_cells(source: Path, assignment: str) -> list[tuple[str, str, float
 
 
 def _prepare(sub: Submission, folder: Path, source: Path, course: Course) -> None:
-    """Check the student's notebooks, tamper-scan them, and put the readable ones in ``submitted/``."""
+    """Check the student's notebooks and put the readable ones in nbgrader's ``submitted/``."""
     expected = notebook_files(source / sub.assignment)
     if not folder.is_dir():
         sub.status, sub.notes = "missing", ["no submission folder"]
@@ -114,7 +126,7 @@ def _prepare(sub: Submission, folder: Path, source: Path, course: Course) -> Non
         (other,) = found.values()
         sub.notes.append(f"notebook {other.name} graded as {expected[0].name}")
         found = {expected[0].stem: other}
-    dest = course.path("submitted", sub.assignment, sub.student)
+    dest = course.path("submitted", sub.assignment, sub.sid)
     readable = 0
     for src_nb in expected:
         path = found.get(src_nb.stem)
@@ -131,16 +143,8 @@ def _prepare(sub: Submission, folder: Path, source: Path, course: Course) -> Non
             why = str(exc).splitlines()[0][:120] if str(exc) else ""
             sub.notes.append(f"{path.name} unreadable ({type(exc).__name__}: {why})")
             continue
-        source_nb = read(src_nb)
-        sub.flags += scan(nb, source_nb)
         dest.mkdir(parents=True, exist_ok=True)
-        if lost_metadata(nb, source_nb):
-            rebuilt, answers = rebuild(nb, read(course.path("release", sub.assignment) / src_nb.name))
-            sub.notes.append(f"{path.name} has no nbgrader metadata: graded a copy of the release with the "
-                             f"{len(answers)} answer(s) found by function name")
-            nbformat.write(rebuilt, str(dest / src_nb.name))
-        else:
-            shutil.copyfile(path, dest / src_nb.name)
+        shutil.copyfile(path, dest / src_nb.name)
         readable += 1
     if readable == 0:
         sub.status = "unreadable" if found else "missing"
@@ -158,15 +162,15 @@ def _failure_reason(records: list[logging.LogRecord], error: str) -> str:
 
 
 def _grade(course: Course, sub: Submission) -> None:
-    ok, records, error = course.run("autograde", sub.assignment, sub.student)
-    for r in records:
-        message = r.getMessage()
-        if r.levelno == logging.WARNING and any(t in message for t in _NBGRADER_TAMPER):
-            cell = re.search(r"cell '?([^\s']+)'? (?:has changed|encountered|does not exist)", message)
-            sub.flags.append(Flag(cell.group(1) if cell else "", f"nbgrader: {message}"))
+    ok, records, error = course.run("autograde", sub.assignment, sub.sid)
     if not ok:
         sub.status = "failed"
         sub.notes.append(f"nbgrader could not grade it: {_failure_reason(records, error)}")
+        return
+    for path in notebook_files(course.path("autograded", sub.assignment, sub.sid)):
+        meta = read(path).metadata.get(FLAGS_KEY, {})
+        sub.flags += [Flag(str(gid), str(reason)) for gid, reason in meta.get("flags", [])]
+        sub.flags += [Flag("", f"grading: {event}") for event in meta.get("events", [])]
 
 
 def _read_scores(course: Course, subs: list[Submission], cells: dict[str, list[tuple[str, str, float]]]) -> None:
@@ -179,7 +183,7 @@ def _read_scores(course: Course, subs: list[Submission], cells: dict[str, list[t
                 score = 0.0
                 if sub.status == "graded":
                     try:
-                        grade = gb.find_grade(gid, nb, sub.assignment, sub.student)
+                        grade = gb.find_grade(gid, nb, sub.assignment, sub.sid)
                         score, points = float(grade.score or 0.0), float(grade.max_score)
                     except MissingEntry:
                         sub.notes.append(f"no grade recorded for {gid}")
@@ -212,8 +216,8 @@ def _feedback(course: Course, sub: Submission, source: Path, feedback: Path) -> 
     if target.exists():
         shutil.rmtree(target)
     if sub.status == "graded":
-        ok, records, error = course.run("generate_feedback", sub.assignment, sub.student)
-        made = course.path("feedback", sub.assignment, sub.student)
+        ok, records, error = course.run("generate_feedback", sub.assignment, sub.sid)
+        made = course.path("feedback", sub.assignment, sub.sid)
         if ok and made.is_dir():
             shutil.copytree(made, target)
             return
@@ -223,11 +227,21 @@ def _feedback(course: Course, sub: Submission, source: Path, feedback: Path) -> 
 
 
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Write a CSV atomically: readers see the old file or the whole new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(columns)
-        writer.writerows(rows)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(columns)
+            writer.writerows(rows)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def _guarded(sub: Submission, step, *args) -> None:
@@ -266,42 +280,54 @@ def autograde(
     wanted: list[str] | None = None,
     feedback: Path | None = None,
     source: Path = SOLUTIONS,
-    timeout: int | None = None,
+    timeout: float | None = None,
     verbose: bool = False,
+    sandbox: str = "auto",
 ) -> list[Submission]:
-    """Grade every student folder of ``submissions``; see the module docstring."""
+    """Grade every student folder of ``submissions``; see the module docstring.
+
+    ``timeout``: seconds one call of a student's function may run; ``sandbox``: auto,
+    bwrap or process (see :mod:`grader.sandbox`).
+    """
     submissions, output, source = Path(submissions), Path(output), Path(source)
     feedback = Path(feedback) if feedback else output.parent / "feedback"
     if not submissions.is_dir():
         raise GradingError(f"submissions folder {submissions} does not exist")
     students = students_of(submissions)
-    if CANARY in students:
-        raise GradingError(f"{CANARY!r} is reserved for the grader's own check; rename that folder")
     names = choose_assignments(submissions, students, source, wanted)
     cells = {a: _expected_cells(source, a) for a in names}
-    subs = [Submission(s, a) for a in names for s in students]
+    ids = {s: f"student-{i:05d}" for i, s in enumerate(students, 1)}
+    subs = [Submission(s, a, ids[s]) for a in names for s in students]
     if not subs:
         _say(f"warning: nothing to grade in {submissions}")
 
-    canaries = []
     if subs:
-        with Course(source, names, timeout=timeout, verbose=verbose) as course:
+        with Course(source, names, timeout=timeout, verbose=verbose, sandbox=sandbox) as course:
+            canaries = []
             for a in names:
                 course.generate(a)
-                canary = Submission(CANARY, a)
+                canary = Submission(CANARY, a, CANARY)
                 dest = course.path("submitted", a, CANARY)
                 dest.mkdir(parents=True)
                 for nb in notebook_files(source / a):
                     shutil.copyfile(nb, dest / nb.name)
+                _guarded(canary, _grade, course, canary)
                 canaries.append(canary)
+            _read_scores(course, canaries, cells)
+            broken = [f"{c.assignment}: {gid} scored {_fmt(sc)}/{_fmt(mx)}"
+                      for c in canaries for gid, (sc, mx) in c.scores.items() if sc < mx]
+            broken += [f"{c.assignment}: {'; '.join(c.notes)}" for c in canaries if c.status != "graded"]
+            if broken:
+                raise GradingError("the solution notebook itself did not get full marks, so grading is broken "
+                                   "and no grade was written:\n  " + "\n  ".join(broken))
             for sub in subs:
                 _guarded(sub, _prepare, sub, submissions / sub.student / sub.assignment, source, course)
-            todo = [sub for sub in canaries + subs if sub.status == "graded"]
+            todo = [sub for sub in subs if sub.status == "graded"]
             for i, sub in enumerate(todo, 1):
                 if verbose or sys.stderr.isatty():
                     _say(f"[{i}/{len(todo)}] grading {sub.label}")
                 _guarded(sub, _grade, course, sub)
-            _read_scores(course, canaries + subs, cells)
+            _read_scores(course, subs, cells)
             _write_outputs(subs, output)
             for sub in subs:
                 try:
@@ -321,11 +347,4 @@ def autograde(
     print(_summary(subs) if subs else "nothing graded")
     print(f"\ngrades: {output}\nflags: {output.parent / 'flags.csv'} "
           f"({sum(len(s.flags) for s in subs)})\nfeedback: {feedback}")
-
-    broken = [f"{c.assignment}: {gid} scored {_fmt(sc)}/{_fmt(mx)}"
-              for c in canaries for gid, (sc, mx) in c.scores.items() if sc < mx]
-    broken += [f"{c.assignment}: {'; '.join(c.notes)}" for c in canaries if c.status != "graded"]
-    if broken:
-        raise GradingError("the solution notebook itself did not get full marks, so grading is broken "
-                           "and the scores above cannot be trusted:\n  " + "\n  ".join(broken))
     return subs

@@ -106,9 +106,10 @@ class Course:
     Use as a context manager; ``verbose`` echoes nbgrader's own log on stderr.
     """
 
-    def __init__(self, source: Path, assignments: list[str], timeout: int | None = None, verbose: bool = False):
+    def __init__(self, source: Path, assignments: list[str], timeout: float | None = None, verbose: bool = False,
+                 sandbox: str = "auto"):
         self.source, self.assignments = Path(source), list(assignments)
-        self.timeout, self.verbose = timeout, verbose
+        self.timeout, self.verbose, self.sandbox = timeout, verbose, sandbox
 
     def __enter__(self) -> "Course":
         self._tmp = Path(tempfile.mkdtemp(prefix="grader-course-"))
@@ -141,9 +142,9 @@ class Course:
 
         warnings.filterwarnings("ignore", category=SAWarning)
         warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
-        from grader.nbgrader_config import CELL_TIMEOUT, build_config
+        from grader.nbgrader_config import build_config
 
-        config = build_config(self.root, self.timeout or CELL_TIMEOUT)
+        config = build_config(self.root, self.timeout, self.sandbox)
         self.log = logging.getLogger(f"grader.nbgrader.{id(self)}")
         self.log.propagate = False
         self.log.setLevel(logging.INFO)

@@ -1,4 +1,4 @@
-"""The graded exercises of each notebook (the course contract).
+"""The registry of graded exercises: each notebook's exercises and the module of their checks.
 
 In every notebook the answer cell of an exercise has ``grade_id`` equal to the function
 name and its test cell ``grade_id`` ``"test_" + name``. Release and tests use this table
@@ -37,6 +37,18 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "train_dev_test_split", "precision_recall_f1", "confusion_matrix", "bias_variance_report",
         "error_analysis_ceiling", "sample_log_uniform", "sample_beta", "pick_model",
     ),
+}
+
+
+#: The check module of each notebook: its test cells call ``checks.<exercise>(...)``.
+CHECK_MODULES: dict[str, str] = {
+    "01_forward_propagation": "dlcore.checks.forward",
+    "02_backpropagation": "dlcore.checks.backward",
+    "03_initialization_regularization": "dlcore.checks.regularization",
+    "04_optimization": "dlcore.checks.optimization",
+    "05_batch_normalization": "dlcore.checks.batchnorm",
+    "06_softmax": "dlcore.checks.softmax",
+    "07_ml_strategy": "dlcore.checks.strategy",
 }
 
 

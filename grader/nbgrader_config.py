@@ -1,4 +1,4 @@
-"""The nbgrader settings of the course, as a traitlets ``Config``.
+"""The nbgrader settings of the course, as a traitlets ``Config``: the engine is wired in here.
 
 :func:`build_config` is what ``python -m grader`` passes to nbgrader; nothing is read
 from ``~/.jupyter`` or from an ``nbgrader_config.py`` in the working directory. To run the
@@ -11,21 +11,27 @@ nbgrader command line (or formgrader) by hand with the same settings, put this
 from __future__ import annotations
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from nbgrader.converters import Autograde, GenerateAssignment
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from traitlets.config import Config
 
-from grader.preprocessors import ClearWidgetState, HideHiddenTestLines, StderrIsNotFailure
+from grader.engine import GradeInSandbox
+from grader.preprocessors import ClearWidgetState
+from grader.rebuild import RebuildFromRelease
+from grader.sandbox import Limits
 
-#: Seconds one cell may run before the kernel is interrupted (a looping answer).
-CELL_TIMEOUT = 60
+#: Seconds one call of a student's function (or one of their cells) may run.
+CALL_TIMEOUT = Limits.call_timeout
 #: Lines of stream output kept per cell, and lines of a traceback, in graded notebooks.
 MAX_OUTPUT_LINES = 200
 MAX_TRACEBACK_LINES = 60
 
 
-def build_config(root: str | None = None, timeout: int = CELL_TIMEOUT) -> Config:
-    """nbgrader configuration for a course directory at ``root``."""
+def build_config(root: str | None = None, timeout: float | None = None, sandbox: str = "auto") -> Config:
+    """nbgrader configuration for a course directory at ``root``.
+
+    ``timeout``: seconds per call of a student's function; ``sandbox``: auto, bwrap or process.
+    """
     c = Config()
     if root is not None:
         c.CourseDirectory.root = str(root)
@@ -35,18 +41,19 @@ def build_config(root: str | None = None, timeout: int = CELL_TIMEOUT) -> Config
     c.GenerateAssignment.preprocessors = list(GenerateAssignment.class_traits()["preprocessors"].default()) + [ClearWidgetState]
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-    # Autograde: a per-cell time limit that interrupts the cell and goes on with the next one.
-    c.Execute.timeout = int(timeout)
-    c.Execute.interrupt_on_timeout = True
-    c.Execute.startup_timeout = 120
-    c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]  # no kernel chatter on our stderr
+    # Autograde: rebuild the submission from the release, then grade it with the engine
+    # (student code in a sandbox, the score decided here) instead of executing it in a kernel.
+    sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+    c.Autograde.sanitize_preprocessors = [RebuildFromRelease] + sanitize
+    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    steps[steps.index(next(p for p in steps if p.__name__ == "Execute"))] = GradeInSandbox
+    c.Autograde.autograde_preprocessors = steps
+    c.GradeInSandbox.call_timeout = float(timeout or CALL_TIMEOUT)
+    c.GradeInSandbox.sandbox = sandbox
     c.LimitOutput.max_lines = MAX_OUTPUT_LINES
     c.LimitOutput.max_traceback = MAX_TRACEBACK_LINES
     c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and graded
-    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    steps.insert(steps.index(next(p for p in steps if p.__name__ == "Execute")) + 1, StderrIsNotFailure)
-    c.Autograde.autograde_preprocessors = steps
 
-    # Feedback: never show hidden tests, neither their source nor traceback lines quoting them.
-    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTestLines, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    # Feedback: never show hidden tests (the engine's messages quote no test source).
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
     return c

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from nbgrader import utils as nbutils
 
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -31,11 +32,14 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 def nbgrader(cell) -> dict:
     """The nbgrader metadata of a cell ({} for ordinary cells)."""
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+    meta = cell.get("metadata")
+    meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
 
 
 def grade_id(cell) -> str | None:
-    return nbgrader(cell).get("grade_id")
+    gid = nbgrader(cell).get("grade_id")
+    return gid if isinstance(gid, str) else None
 
 
 def cell_by_grade_id(nb, gid: str):
@@ -46,17 +50,19 @@ def cell_by_grade_id(nb, gid: str):
 
 
 def is_answer(cell) -> bool:
-    return cell.cell_type == "code" and bool(nbgrader(cell).get("solution"))
+    """An answer cell: the student writes code in it (nbgrader's solution cell)."""
+    return cell.get("cell_type") == "code" and bool(nbgrader(cell)) and nbutils.is_solution(cell)
 
 
 def is_test(cell) -> bool:
-    """A graded, locked code cell (an autograded test cell)."""
-    meta = nbgrader(cell)
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+    """A graded code cell that is not an answer (an autograded test cell)."""
+    return (cell.get("cell_type") == "code" and bool(nbgrader(cell))
+            and nbutils.is_grade(cell) and not nbutils.is_solution(cell))
 
 
 def is_locked(cell) -> bool:
-    return bool(nbgrader(cell).get("locked"))
+    """A cell nbgrader overwrites with the course's version (locked or test cell)."""
+    return bool(nbgrader(cell)) and nbutils.is_locked(cell)
 
 
 def grade_cells(nb) -> list[tuple[str, float]]:

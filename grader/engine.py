@@ -1,0 +1,376 @@
+"""The grading engine: the score is decided here, in the trusted process.
+
+For one submitted notebook (already rebuilt from trusted parts by :mod:`grader.rebuild`):
+
+1. a fresh :class:`~grader.sandbox.Sandbox` runs the student's code: the setup cell's
+   imports (functions imported from ``dlcore`` become forwarders to this side), then
+   each answer cell and each cell the student added, each with a time limit. A cell
+   that hangs or kills its process is skipped and the others are replayed in a new
+   sandbox. Exploration cells are not run: they are not graded.
+2. for each test cell, the sandbox forks a child (the "zygote" pattern: NumPy and the
+   student's definitions are loaded once), and the test cell's source -- the course's
+   own, restored by nbgrader from the gradebook, hidden tests included -- runs *here*,
+   with each exercise name bound to a :class:`RemoteFunction`. The checks of
+   :mod:`dlcore.checks` make the inputs, call the student's function through it (plain
+   data crosses, nothing else), compare and explain. A crash, exit, timeout or memory
+   error inside one exercise ends only that child (or that sandbox) and costs only
+   that exercise.
+3. the verdicts become the cells' outputs in the form nbgrader reads: a test cell that
+   passed shows the check's message, one that failed shows an ``error`` output holding
+   the message alone (no source, no hidden input). nbgrader's ``SaveAutoGrades`` turns
+   that into the score: all the points or none.
+
+:class:`GradeInSandbox` plugs the engine into nbgrader's autograde pipeline in place of
+its ``Execute`` preprocessor, so stock ``nbgrader autograde`` uses it too.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import io
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Float, Int, Unicode
+
+import dlcore
+from dlcore.checks import CheckFailure
+from grader.exercises import CHECK_MODULES, EXERCISES
+from grader.notebooks import grade_id, python_source
+from grader.sandbox import Limits, Sandbox, SandboxError, SandboxTimeout
+
+#: Imports of the setup cell that the sandbox skips (display only; slow to import).
+_DISPLAY_MODULES = {"matplotlib", "ipywidgets", "IPython", "dlcore"}
+ADDED = "dlcourse_added"  #: cell metadata key of cells the student added (set by grader.rebuild)
+
+
+@dataclass
+class Verdict:
+    """What became of one test cell."""
+
+    passed: bool
+    message: str
+    student_output: str = ""
+
+
+@dataclass
+class CellRun:
+    """What became of one student cell in the sandbox."""
+
+    error: dict | None = None
+    output: str = ""
+
+
+@dataclass
+class Report:
+    verdicts: dict[str, Verdict] = field(default_factory=dict)   # test cell grade_id -> verdict
+    cells: dict[int, CellRun] = field(default_factory=dict)      # notebook index -> run of a student cell
+    events: list[str] = field(default_factory=list)              # notable things, for flags.csv
+    sandbox: str = ""
+
+
+def prelude(setup_source: str) -> tuple[list[str], list[str]]:
+    """(import statements to run in the sandbox, dlcore functions to forward) of a setup cell."""
+    imports, provided = [], []
+    try:
+        tree = ast.parse(python_source(setup_source))
+    except SyntaxError:
+        return ["import numpy as np"], []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "dlcore":
+            if node.module == "dlcore":
+                provided += [a.asname or a.name for a in node.names
+                             if callable(getattr(dlcore, a.name, None)) and not isinstance(getattr(dlcore, a.name), type(dlcore))]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            roots = [a.name.split(".")[0] for a in node.names] if isinstance(node, ast.Import) else [(node.module or "").split(".")[0]]
+            if not set(roots) & _DISPLAY_MODULES:
+                imports.append(ast.unparse(node))
+    return imports or ["import numpy as np"], provided
+
+
+def _provided_targets(setup_source: str) -> dict[str, str]:
+    """asname -> dlcore attribute, for the functions the setup cell imports from dlcore."""
+    out = {}
+    try:
+        tree = ast.parse(python_source(setup_source))
+    except SyntaxError:
+        return out
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "dlcore":
+            out.update({a.asname or a.name: a.name for a in node.names})
+    return out
+
+
+class RemoteFunction:
+    """A student's function living in the sandbox, as the checks see it (a runner, not callable)."""
+
+    def __init__(self, session: "Session", name: str):
+        self.session, self.name = session, name
+
+    def call(self, name: str, args: tuple, kwargs: dict, isolate: Any) -> dict:
+        return self.session.call(name, args, kwargs, tuple(isolate))
+
+
+class Session:
+    """One submission's sandbox, its replayable cells, and the calls of one exercise."""
+
+    def __init__(self, assignment: str, setup_source: str, limits: Limits, sandbox_kind: str = "auto"):
+        self.assignment, self.limits, self.kind = assignment, limits, sandbox_kind
+        self.imports, provided = prelude(setup_source)
+        self.provided = _provided_targets(setup_source)
+        self.provided = {k: v for k, v in self.provided.items() if k in provided}
+        self.exercises = set(EXERCISES.get(assignment, ()))
+        self.box: Sandbox | None = None
+        self.cells: list[tuple[int, str]] = []      # (index, source) of student cells that ran fine
+        self.deadline = time.monotonic() + limits.submission_timeout
+        self.child = False
+        self.child_dead: str | None = None
+        self.exercise = ""
+        self.events: list[str] = []
+
+    # -- sandbox life cycle ------------------------------------------------------------------
+    def _left(self, limit: float) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise SandboxTimeout("the time limit of the whole submission was reached")
+        return min(limit, left)
+
+    def _start(self) -> None:
+        self.close()
+        self.box = Sandbox(self.limits, self.kind)
+        self.box.start()
+        self.box.send({"op": "prelude", "imports": self.imports, "provided": list(self.provided)})
+        self.box.receive(self._left(max(30.0, self.limits.call_timeout)))
+        for index, source in self.cells:
+            self.box.send({"op": "exec", "source": source, "label": f"<cell {index}>"})
+            self._receive_serving(self.limits.call_timeout, allowed=set(self.provided))
+
+    def close(self) -> None:
+        if self.box is not None:
+            self.box.kill()
+            self.box = None
+        self.child = False
+
+    def run_cell(self, index: int, source: str) -> CellRun:
+        """Execute one student cell; a cell that hangs or ends the process is left out."""
+        try:
+            if self.box is None or not self.box.alive():
+                self._start()
+            self.box.send({"op": "exec", "source": source, "label": f"<cell {index}>"})
+            reply = self._receive_serving(self.limits.call_timeout, allowed=set(self.provided))
+        except SandboxTimeout as exc:
+            self.close()
+            why = str(exc) if "whole submission" in str(exc) else \
+                f"did not finish within {self.limits.call_timeout:g} s (an endless loop or a long computation?)"
+            self.events.append(f"cell {index} {why}")
+            return CellRun({"type": "TimeoutError", "types": ["TimeoutError"], "message": f"this cell {why}; it was skipped", "trace": ""})
+        except SandboxError as exc:
+            self.close()
+            self.events.append(f"cell {index} ended its process ({exc})")
+            return CellRun({"type": "ProcessEnded", "types": ["ProcessEnded"],
+                            "message": f"this cell ended the Python process ({exc}); it was skipped", "trace": ""})
+        if reply.get("op") == "ended":
+            self.close()
+            return CellRun({"type": "ProcessEnded", "types": [], "message": "this cell ended the Python process; it was skipped", "trace": ""})
+        if reply.get("ok"):
+            self.cells.append((index, source))
+        return CellRun(reply.get("error"), str(reply.get("output", "")))
+
+    # -- one exercise ------------------------------------------------------------------------------
+    def begin_exercise(self, name: str) -> None:
+        self.exercise, self.child_dead = name, None
+        if self.box is None or not self.box.alive():
+            self._start()
+        self.box.send({"op": "fork"})
+        reply = self.box.receive(self._left(max(10.0, self.limits.call_timeout)))
+        if reply.get("op") != "forked":
+            raise SandboxError("the process did not start the exercise")
+        self.child = True
+
+    def end_exercise(self) -> str:
+        """End the exercise's child; return what the student's code printed at the end."""
+        if not self.child or self.box is None:
+            return ""
+        self.child = False
+        try:
+            self.box.send({"op": "end"})
+            reply = self.box.receive(self._left(5.0))
+            return str(reply.get("output", "")) if reply.get("op") == "ended" else ""
+        except SandboxError:
+            self.close()
+            return ""
+
+    def call(self, name: str, args: tuple, kwargs: dict, isolate: tuple) -> dict:
+        """A call of the student's ``name`` on plain data, answered with a report (see core.Runner)."""
+        if self.child_dead:
+            return {"failed": self.child_dead}
+        if self.box is None or not self.child:
+            return {"failed": "could not be run: its process had already ended."}
+        allowed = {k for k in isolate if k != name} | {k for k in self.provided if k != name}
+        try:
+            self.box.send({"op": "call", "name": name, "args": tuple(args), "kwargs": dict(kwargs), "isolate": list(isolate)})
+            reply = self._receive_serving(self.limits.call_timeout, allowed)
+        except SandboxTimeout as exc:
+            self.close()
+            if "whole submission" in str(exc):
+                self.child_dead = f"was stopped: {exc}."
+            else:
+                self.child_dead = (f"did not return within {self.limits.call_timeout:g} s, so it was stopped. "
+                                   f"Look for an endless loop, or a loop over elements that NumPy can do at once.")
+            self.events.append(f"{self.exercise}: {self.child_dead}")
+            return {"failed": self.child_dead}
+        except SandboxError as exc:
+            self.close()
+            self.child_dead = f"broke the connection with the grader ({exc}), so it was stopped."
+            self.events.append(f"{self.exercise}: {self.child_dead}")
+            return {"failed": self.child_dead}
+        if reply.get("op") == "ended":
+            self.child = False
+            self.child_dead = f"ended its Python process ({_status(reply.get('status'))}) while it ran."
+            self.events.append(f"{self.exercise}: {self.child_dead}")
+            return {"failed": self.child_dead}
+        return reply
+
+    def _receive_serving(self, limit: float, allowed: set[str]) -> dict:
+        """The next reply, answering the sandbox's calls of reference functions meanwhile."""
+        deadline = time.monotonic() + self._left(limit)
+        while True:
+            msg = self.box.receive(max(0.0, min(deadline, self.deadline) - time.monotonic()))
+            if msg.get("op") != "callback":
+                return msg
+            self.box.send(self._callback(msg, allowed))
+
+    def _callback(self, msg: dict, allowed: set[str]) -> dict:
+        name = str(msg.get("name"))
+        target = self.provided.get(name, name)
+        if name not in allowed or not callable(getattr(dlcore, target, None)):
+            return {"error": f"{name} is not available here"}
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                return {"result": getattr(dlcore, target)(*msg.get("args", ()), **dict(msg.get("kwargs", {})))}
+        except Exception as exc:  # the student passed something the reference refuses
+            return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _status(status: Any) -> str:
+    if not isinstance(status, int):
+        return "unknown status"
+    if status & 0x7F:
+        sig = status & 0x7F
+        return {9: "killed, e.g. out of memory", 11: "segmentation fault", 6: "aborted"}.get(sig, f"signal {sig}")
+    return f"exit code {status >> 8}"
+
+
+def _capture(fn, *args) -> tuple[Any, str, BaseException | None]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            return fn(*args), out.getvalue(), None
+        except Exception as exc:  # noqa: BLE001
+            return None, out.getvalue(), exc
+
+
+def grade_notebook(nb, assignment: str, limits: Limits, sandbox_kind: str = "auto") -> Report:
+    """Grade one (rebuilt) notebook of ``assignment``; see the module docstring."""
+    report = Report()
+    names = EXERCISES.get(assignment)
+    if not names:
+        raise ValueError(f"no exercises registered for assignment {assignment!r} (grader.exercises.EXERCISES)")
+    checks = importlib.import_module(CHECK_MODULES[assignment])
+    setup = next((c.source for c in nb.cells if grade_id(c) == "setup"), "import numpy as np")
+    session = Session(assignment, setup, limits, sandbox_kind)
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if is_solution(cell) or cell.metadata.get(ADDED):
+                report.cells[index] = session.run_cell(index, cell.source)
+        for cell in nb.cells:
+            if not (cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)):
+                continue
+            report.verdicts[grade_id(cell)] = _judge(session, cell, checks, names)
+        report.sandbox = session.box.kind if session.box else ""
+    finally:
+        session.close()
+        report.events += session.events
+    return report
+
+
+def _judge(session: Session, cell, checks, names) -> Verdict:
+    gid = grade_id(cell)
+    name = gid[5:] if gid.startswith("test_") else gid
+    try:
+        session.begin_exercise(name)
+    except SandboxError as exc:
+        session.close()
+        why = str(exc) if "whole submission" in str(exc) else f"its process could not start the exercise ({exc})"
+        return Verdict(False, f"`{name}` could not be graded: {why}.")
+    ns = {"__name__": "__grading__", "checks": checks, "np": np, "dlcore": dlcore}
+    ns.update({n: RemoteFunction(session, n) for n in names})
+    try:
+        code = compile(python_source(cell.source), f"<{gid}>", "exec")
+    except SyntaxError as exc:  # the course's own test cell: a broken release, not the student's fault
+        raise RuntimeError(f"test cell {gid} does not compile: {exc}") from exc
+    _, printed, exc = _capture(exec, code, ns)
+    student_output = session.end_exercise()
+    if exc is None:
+        return Verdict(True, printed, student_output)
+    if isinstance(exc, CheckFailure):
+        return Verdict(False, str(exc), student_output)
+    return Verdict(False, f"`{name}`: the check could not judge the answer ({type(exc).__name__}: {exc}).", student_output)
+
+
+# --- nbgrader ----------------------------------------------------------------------------------------
+def _stream(text: str, name: str = "stdout"):
+    return new_output("stream", name=name, text=text)
+
+
+def _error_output(ename: str, message: str):
+    lines = message.splitlines() or [""]
+    return new_output("error", ename=ename, evalue=lines[0], traceback=lines)
+
+
+class GradeInSandbox(NbGraderPreprocessor):
+    """nbgrader autograde step that replaces ``Execute``: grade with the engine (module docstring)."""
+
+    call_timeout = Float(Limits.call_timeout, help="Seconds one call of a student's function (or one cell) may run.").tag(config=True)
+    submission_timeout = Float(Limits.submission_timeout, help="Seconds one submission may run in all.").tag(config=True)
+    memory_mb = Int(Limits.memory_mb, help="Address-space limit of the student's process, MiB.").tag(config=True)
+    processes = Int(Limits.processes, help="Process limit of the student's code.").tag(config=True)
+    sandbox = Unicode("auto", help="'auto' (bwrap if installed), 'bwrap' or 'process'.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        limits = Limits(call_timeout=self.call_timeout, submission_timeout=self.submission_timeout,
+                        memory_mb=self.memory_mb, processes=self.processes)
+        report = grade_notebook(nb, assignment, limits, self.sandbox)
+        for index, run in report.cells.items():
+            cell = nb.cells[index]
+            cell.outputs = [_stream(run.output)] if run.output else []
+            if run.error:
+                trace = [ln for ln in str(run.error.get("trace", "")).splitlines()]
+                cell.outputs.append(new_output("error", ename=run.error["type"], evalue=run.error["message"],
+                                               traceback=trace + [f"{run.error['type']}: {run.error['message']}"]))
+        for cell in nb.cells:
+            verdict = report.verdicts.get(grade_id(cell)) if cell.cell_type == "code" else None
+            if verdict is None:
+                continue
+            cell.outputs = []
+            if verdict.student_output:
+                cell.outputs.append(_stream("Your code printed:\n" + verdict.student_output))
+            if verdict.passed:
+                cell.outputs.append(_stream(verdict.message or "passed\n"))
+            else:
+                cell.outputs.append(_error_output("CheckFailure", verdict.message))
+            cell.metadata.setdefault("dlcourse", {})["passed"] = verdict.passed
+        nb.metadata.setdefault("dlcourse", {}).setdefault("events", []).extend(report.events)
+        nb.metadata["dlcourse"]["sandbox"] = report.sandbox
+        return nb, resources

@@ -1,0 +1,143 @@
+"""What is graded is rebuilt from trusted parts.
+
+A submitted notebook is a file the student controls. Only their *answers* are taken from
+it: each answer cell by its ``grade_id`` (or, where an editor lost the metadata, by the
+function it defines), plus any code cells they added. Everything else -- setup, text,
+test cells, points, kernelspec, cell order -- comes from the release (and nbgrader then
+restores the test cells' hidden part from its gradebook). Whatever the student changed
+outside their answers is ignored and reported as a flag, never a reason to zero the
+exercises they did not touch.
+
+:class:`RebuildFromRelease` is the nbgrader preprocessor (first of autograde's sanitize
+steps) that does this with the release notebook of nbgrader's course directory.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+from pathlib import Path
+
+import nbformat
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from grader.engine import ADDED
+from grader.notebooks import grade_id, is_answer, is_locked, nbgrader, python_source
+
+FLAGS_KEY = "dlcourse"
+
+
+def defined_functions(source: str) -> list[str]:
+    """Names of the functions a cell defines at top level ([] if it does not parse)."""
+    try:
+        tree = ast.parse(python_source(source))
+    except (SyntaxError, ValueError):
+        return []
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def rebuild(submitted, release) -> tuple[nbformat.NotebookNode, list[tuple[str, str]]]:
+    """The release notebook with the student's answers and added cells; and the flags.
+
+    Flags are ``(grade_id or cell label, reason)`` pairs.
+    """
+    flags: list[tuple[str, str]] = []
+    answers = [grade_id(c) for c in release.cells if is_answer(c)]
+    release_ids = {grade_id(c): c for c in release.cells if grade_id(c)}
+    release_sources = {c.source.strip() for c in release.cells}
+    cells = [c for c in submitted.get("cells", []) if isinstance(c, dict)]
+
+    by_id: dict[str, list[int]] = {}
+    for i, cell in enumerate(cells):
+        gid = grade_id(cell) if isinstance(cell.get("metadata"), dict) else None
+        if gid:
+            by_id.setdefault(gid, []).append(i)
+
+    chosen: dict[str, int] = {}   # answer grade_id -> index of the student's cell
+    for gid in answers:
+        idx = [i for i in by_id.get(gid, []) if cells[i].get("cell_type") == "code"]
+        if idx:
+            chosen[gid] = idx[-1]  # run top to bottom, the last definition wins
+            if len(idx) > 1:
+                flags.append((gid, f"answer cell duplicated {len(idx)} times: the last copy was graded"))
+    lost = [gid for gid in answers if gid not in chosen]
+    if lost:
+        defining: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            if cell.get("cell_type") == "code" and not (grade_id(cell) in release_ids and is_locked(release_ids[grade_id(cell)])):
+                for name in defined_functions(str(cell.get("source", ""))):
+                    defining[name] = i
+        found = [gid for gid in lost if gid in defining]
+        for gid in found:
+            chosen[gid] = defining[gid]
+        if found:
+            flags.append(("", f"{len(found)} answer cell(s) had no nbgrader metadata and were found by the function "
+                              f"they define ({', '.join(found)})"))
+
+    for gid, idx in by_id.items():
+        src = release_ids.get(gid)
+        if src is None:
+            if any(nbgrader(cells[i]).get("grade") for i in idx):
+                flags.append((gid, "extra graded cell (not in the release): ignored"))
+            continue
+        for i in idx:
+            if is_locked(src) and str(cells[i].get("source", "")).strip() != src.source.strip():
+                flags.append((gid, "locked or test cell edited: graded with the course's version"))
+                break
+        for i in idx:
+            points = nbgrader(cells[i]).get("points")
+            if nbgrader(src).get("grade") and points is not None and points != nbgrader(src).get("points"):
+                flags.append((gid, f"points changed to {points}: the course's points were used"))
+                break
+
+    # Cells the student added: code that is neither an answer nor a copy of a course cell.
+    used = set(chosen.values())
+    added: dict[str | None, list] = {}
+    anchor = None
+    position = {i: gid for gid, i in chosen.items()}
+    for i, cell in enumerate(cells):
+        if i in position:
+            anchor = position[i]
+            continue
+        if cell.get("cell_type") != "code" or i in used:
+            continue
+        gid = grade_id(cell)
+        source = str(cell.get("source", ""))
+        if (gid in release_ids) or not source.strip() or source.strip() in release_sources:
+            continue
+        added.setdefault(anchor, []).append(source)
+
+    out = copy.deepcopy(release)
+    out.cells, placed_early = [], False
+    for cell in copy.deepcopy(release.cells):
+        gid = grade_id(cell)
+        if is_answer(cell) and not placed_early:  # cells added before the first answer go right before it
+            out.cells += [_added(s) for s in added.get(None, [])]
+            placed_early = True
+        if is_answer(cell) and gid in chosen:
+            cell.source = str(cells[chosen[gid]].get("source", ""))
+        out.cells.append(cell)
+        if is_answer(cell):
+            out.cells += [_added(s) for s in added.get(gid, [])]
+    return out, flags
+
+
+def _added(source: str):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata[ADDED] = True
+    return cell
+
+
+class RebuildFromRelease(NbGraderPreprocessor):
+    """nbgrader sanitize step: grade the release notebook with the student's answers (see module)."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        path = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
+        release = nbformat.read(str(path), as_version=4)
+        rebuilt, flags = rebuild(nb, release)
+        rebuilt.metadata[FLAGS_KEY] = {"flags": [list(f) for f in flags]}
+        for flag in flags:
+            self.log.warning("flag %s: %s", *flag)
+        return rebuilt, resources
