@@ -15,9 +15,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
+# jupyter-config/ holds the course's JupyterLab defaults (no news prompt, no update check).
+# LAB_PORT picks the port (default: Jupyter's, 8888 or the next free one); LAB_ARGS adds options,
+# e.g. `make lab LAB_PORT=9000 LAB_ARGS=--ServerApp.port_retries=0`.
+LAB_PORT ?=
+LAB_ARGS ?=
 lab: $(STAMP)
 	@echo "Starting JupyterLab on course/ (Ctrl-C to stop); open the URL printed below."
-	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --ServerApp.root_dir=course $(ALLOW_ROOT)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --ServerApp.root_dir=course $(ALLOW_ROOT) $(if $(LAB_PORT),--port=$(LAB_PORT)) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest tests solutions --nbval-lax
@@ -25,10 +30,9 @@ test: $(STAMP)
 release: $(STAMP)
 	$(PY) -m grader release
 
+# One table: training step, sliders, notebooks, grading, start-up (see benchmarks/bench.py).
 bench: $(STAMP)
-	$(PY) benchmarks/train_step.py
-	$(PY) benchmarks/notebooks.py
-	$(PY) benchmarks/sliders.py
+	$(PY) benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,15 +1,18 @@
 """Time a full run of every solution notebook, as Jupyter / nbval / the autograder run it.
 
 Each notebook executes top to bottom in a fresh ``python3`` kernel through nbclient, from
-its own folder; the time includes the kernel start. Target: 20 s per notebook.
+its own folder; the time includes the kernel start. Targets: 20 s per notebook, 90 s for
+the whole course (the sum: the notebooks run one after the other).
 
-    python benchmarks/notebooks.py [NOTEBOOK_OR_FOLDER ...] [--target SECONDS]
+    python benchmarks/notebooks.py [NOTEBOOK_OR_FOLDER ...] [--target SECONDS] [--json]
 
-Exits 1 if a notebook fails or is slower than the target.
+Without arguments, every notebook under solutions/. Exits 1 if a notebook fails or is
+slower than its target (with --json: only if a notebook fails).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -18,6 +21,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = 20.0
+COURSE_TARGET = 90.0
 
 
 def _isolate_jupyter() -> None:
@@ -67,21 +71,38 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", help="notebooks or folders (default: solutions/)")
     parser.add_argument("--target", type=float, default=TARGET, help="seconds per notebook (default: 20)")
+    parser.add_argument("--course-target", type=float, default=COURSE_TARGET,
+                        help="seconds for all the notebooks together (default: 90)")
+    parser.add_argument("--json", action="store_true", help="print the rows of benchmarks/bench.py's table as JSON")
     args = parser.parse_args(argv)
     _isolate_jupyter()
     notebooks = _notebooks(args.paths)
     if not notebooks:
-        print("no notebooks found")
+        print("[]" if args.json else "no notebooks found")
         return 0
     width = max(len(p.name) for p in notebooks)
-    print(f"{'notebook'.ljust(width)}  seconds  (target {args.target:g} s)")
-    bad = 0
+    if not args.json:
+        print(f"{'notebook'.ljust(width)}  seconds  (target {args.target:g} s)")
+    rows, total, failed, slow = [], 0.0, 0, 0
     for path in notebooks:
         seconds, error = run(path)
+        total += seconds
+        failed += bool(error)
+        slow += seconds > args.target
         verdict = "FAILED: " + error if error else ("ok" if seconds <= args.target else "SLOWER THAN TARGET")
-        bad += bool(error) or seconds > args.target
-        print(f"{path.name.ljust(width)}  {seconds:7.1f}  {verdict}", flush=True)
-    return 1 if bad else 0
+        rows.append({"section": "notebooks", "row": f"notebook {path.stem}",
+                     "value": f"{seconds:.1f} s" + (f" (FAILED: {error})" if error else ""),
+                     "target": f"<= {args.target:g} s", "ok": not error and seconds <= args.target})
+        if not args.json:
+            print(f"{path.name.ljust(width)}  {seconds:7.1f}  {verdict}", flush=True)
+    rows.append({"section": "notebooks", "row": f"whole course ({len(notebooks)} notebooks, one after the other)",
+                 "value": f"{total:.1f} s", "target": f"<= {args.course_target:g} s",
+                 "ok": not failed and total <= args.course_target})
+    if args.json:
+        print(json.dumps(rows))
+        return 1 if failed else 0
+    print(f"{'whole course'.ljust(width)}  {total:7.1f}  (target {args.course_target:g} s)")
+    return 1 if failed or slow or total > args.course_target else 0
 
 
 if __name__ == "__main__":

@@ -20,32 +20,32 @@ its ReLU, with learned ``gamma{l}``, ``beta{l}`` (n[l], 1) updated by the same o
 the weights, and running averages of the batch statistics for predictions. (The bias
 ``b{l}`` of a normalised layer is kept so that ``parameters`` keeps its usual layout; its
 gradient is zero because ``beta{l}`` takes over its role.)
+
+Speed: the sliders of the notebooks retrain networks with this loop, so a training
+step does only what training needs. It computes the same quantities as the graded
+functions (``linear_forward``, ``relu``, ``model_backward``, the ``update_parameters*``
+functions), with three differences that change no result beyond rounding: it skips the
+gradient with respect to the inputs (``dA0``), applies the cost's 1/m once to ``dZL``,
+and works in place in its own arrays (the ReLU, the backward signals, the optimizer
+updates, and the ``Z``/``dA``/``dW`` arrays reused from one step to the next). The
+graded functions keep their contract: new arrays, inputs left unchanged.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
-from dlcore.activations import relu, relu_backward, sigmoid
+from dlcore.activations import sigmoid
 from dlcore.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, update_running_averages
 from dlcore.data import make_rng
 from dlcore.initialization import METHODS, check_layer_dims, initialize_parameters_deep
-from dlcore.layers import linear_backward, linear_forward
-from dlcore.losses import compute_cost
-from dlcore.model import update_parameters
-from dlcore.optim import (
-    initialize_adam,
-    initialize_velocity,
-    random_mini_batches,
-    update_parameters_with_adam,
-    update_parameters_with_momentum,
-    update_parameters_with_rmsprop,
-)
-from dlcore.regularization import dropout_backward, dropout_forward, early_stopping
+from dlcore.optim import _check_beta, random_mini_batches
+from dlcore.regularization import dropout_forward, early_stopping
 from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay
-from dlcore.softmax import one_hot, softmax, softmax_cross_entropy, softmax_cross_entropy_backward
+from dlcore.softmax import one_hot, softmax
 from dlcore.validation import as_array, check_int, check_positive, check_probability
 
 __all__ = ["train", "TrainResult", "OPTIMIZERS", "SCHEDULES"]
@@ -88,6 +88,32 @@ class _Network:
         return _Network(dup(self.parameters), self.task, dup(self.bn_parameters), dup(self.bn_running))
 
 
+class _Workspace:
+    """Arrays that the training loop reuses from one step to the next, by name and shape.
+
+    Without it, a training step of a large network allocates several megabytes for ``Z``,
+    ``dA`` and ``dW``, which the allocator may hand back to the system and page in again
+    at the next step. An array handed out is only valid until the next step asks for it.
+    """
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        key = (name, shape)
+        array = self._arrays.get(key)
+        if array is None:
+            array = self._arrays[key] = np.empty(shape)
+        return array
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, workspace: _Workspace | None, name: str) -> np.ndarray:
+    """``a @ b``, written into a reused array of ``workspace`` if there is one."""
+    if workspace is None:
+        return a @ b
+    return np.matmul(a, b, out=workspace.get(name, (a.shape[0], b.shape[1])))
+
+
 def _forward(
     X: np.ndarray,
     net: _Network,
@@ -95,66 +121,92 @@ def _forward(
     training: bool,
     keep_prob: float = 1.0,
     rng: np.random.Generator | None = None,
+    workspace: _Workspace | None = None,
 ) -> tuple[np.ndarray, list]:
     """Forward pass. Returns ``AL`` ((1, m) or (C, m)) and one cache per layer.
 
-    A hidden layer's cache is ``(linear_cache, Z, bn_cache, D)``: ``Z`` is the ReLU input
-    (after batch norm), ``bn_cache`` the batch-norm cache (None without batch norm or
-    outside training) and ``D`` the dropout mask (None without dropout). In training mode
-    batch norm uses the batch statistics and dropout is on; otherwise batch norm uses
-    the running statistics and dropout is off.
+    ``X`` must be a float64 (n0, m) array (the callers check it). A hidden layer's cache
+    is ``(linear_cache, H, bn_cache, D)``: ``linear_cache = (A_prev, W, b)``; ``H`` the
+    ReLU output before dropout, which is positive exactly where the ReLU input is (all
+    the backward pass needs to know, so the ReLU is applied in place); ``bn_cache`` the
+    batch-norm cache (None without batch norm or outside training); ``D`` the dropout
+    mask (None without dropout). The output layer's cache is ``(linear_cache, ZL, None,
+    None)``. In training mode batch norm uses the batch statistics and dropout is on;
+    otherwise batch norm uses the running statistics and dropout is off.
+
+    workspace : write ``Z`` into its reused arrays (training steps); the caches then
+    hold arrays that the next step overwrites.
     """
     p, L = net.parameters, net.L
     A, caches = X, []
-    for l in range(1, L):
-        Z, linear_cache = linear_forward(A, p[f"W{l}"], p[f"b{l}"])
+    for l in range(1, L + 1):
+        W, b = p[f"W{l}"], p[f"b{l}"]
+        Z = _matmul(W, A, workspace, f"Z{l}")
+        Z += b  # in place: Z is this pass's own array (new, or the workspace's)
+        linear_cache = (A, W, b)
+        if l == L:
+            caches.append((linear_cache, Z, None, None))
+            return (sigmoid(Z) if net.task == "binary" else softmax(Z)), caches
         bn_cache = None
         if net.bn_parameters is not None:
             gamma, beta = net.bn_parameters[f"gamma{l}"], net.bn_parameters[f"beta{l}"]
             if training:
-                Z, bn_cache = batchnorm_forward(Z, gamma, beta)
+                Z, bn_cache = batchnorm_forward(Z, gamma, beta)  # a new array, not in bn_cache
             else:
                 Z = batchnorm_inference(Z, gamma, beta, net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"])
-        A = relu(Z)
+        A = H = np.maximum(Z, 0.0, out=Z)
         D = None
         if training and keep_prob < 1.0:
-            A, D = dropout_forward(A, keep_prob, rng)
-        caches.append((linear_cache, Z, bn_cache, D))
-    ZL, linear_cache = linear_forward(A, p[f"W{L}"], p[f"b{L}"])
-    AL = sigmoid(ZL) if net.task == "binary" else softmax(ZL)
-    caches.append((linear_cache, ZL, None, None))
-    return AL, caches
+            A, D = dropout_forward(H, keep_prob, rng)
+        caches.append((linear_cache, H, bn_cache, D))
+    raise AssertionError("unreachable: the loop returns at the output layer")
 
 
 def _backward(
-    AL: np.ndarray, Y: np.ndarray, caches: list, net: _Network, keep_prob: float, lambd: float
+    AL: np.ndarray,
+    Y: np.ndarray,
+    caches: list,
+    net: _Network,
+    keep_prob: float,
+    lambd: float,
+    workspace: _Workspace | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Gradients of the training cost. Returns ``(grads, bn_grads)``.
 
     grads : ``{"dW{l}", "db{l}"}``.  bn_grads : ``{"dgamma{l}", "dbeta{l}"}`` (empty
-    without batch norm).
+    without batch norm). The gradient with respect to the input X (``dA0``), which
+    training does not use, is not computed.
+
+    workspace : write ``dA`` and ``dW`` into its reused arrays (training steps); the
+    returned gradients are then overwritten by the next step, and the caller may use
+    them as scratch space.
     """
     m = Y.shape[1]
     L = len(caches)
     grads, bn_grads = {}, {}
     # Sigmoid + binary cross-entropy and softmax + cross-entropy both give dZL = AL - Y
     # (computing it in one step avoids dividing by AL and 1 - AL when they reach 0 or 1).
-    dZ = AL - Y if net.task == "binary" else softmax_cross_entropy_backward(AL, Y)
-    dA, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZ, caches[-1][0])
-    for l in range(L - 1, 0, -1):
-        linear_cache, Z, bn_cache, D = caches[l - 1]
-        if D is not None:
-            dA = dropout_backward(dA, D, keep_prob)
-        dZ = relu_backward(dA, Z)
-        if bn_cache is not None:
-            dZ, dgamma, dbeta = batchnorm_backward(dZ, bn_cache)
-            # Like dZ, the upstream gradient carries no 1/m (linear_backward applies it to dW
-            # and db); gamma and beta get theirs here.
-            bn_grads[f"dgamma{l}"], bn_grads[f"dbeta{l}"] = dgamma / m, dbeta / m
-        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(dZ, linear_cache)
+    # The cost's 1/m is applied here, once, to this small (nL, m) array: every gradient
+    # below is linear in dZL and carries it on (dW, db, dgamma, dbeta need no 1/m).
+    dZ = AL - Y
+    dZ /= m
+    for l in range(L, 0, -1):
+        (A_prev, W, _), H, bn_cache, D = caches[l - 1]
+        if l < L:  # dA is the gradient with respect to the output of hidden layer l
+            if D is not None:
+                dA *= D
+                dA /= keep_prob  # = dropout_backward(dA, D, keep_prob), in place
+            dA *= H > 0  # = relu_backward, in place
+            dZ = dA
+            if bn_cache is not None:
+                dZ, bn_grads[f"dgamma{l}"], bn_grads[f"dbeta{l}"] = batchnorm_backward(dZ, bn_cache)
+        grads[f"dW{l}"] = _matmul(dZ, A_prev.T, workspace, f"dW{l}")
+        grads[f"db{l}"] = dZ @ np.ones((dZ.shape[1], 1))  # the row sums; BLAS takes half the time of dZ.sum(axis=1)
+        if l > 1:
+            dA = _matmul(W.T, dZ, workspace, f"dA{l - 1}")
     if lambd > 0:  # L2: the penalty (lambd / 2m) sum ||W||^2 adds (lambd / m) W to each dW
         for l in range(1, L + 1):
-            grads[f"dW{l}"] = grads[f"dW{l}"] + (lambd / m) * net.parameters[f"W{l}"]
+            grads[f"dW{l}"] += (lambd / m) * net.parameters[f"W{l}"]
     return grads, bn_grads
 
 
@@ -165,8 +217,14 @@ def _cross_entropy(AL: np.ndarray, Y: np.ndarray, task: str) -> float:
     that rounds to exactly 0 or 1 then costs at most about 34.5 per example instead of
     inf, so that one confidently wrong example does not make a whole cost curve infinite.
     """
+    # compute_cost / softmax_cross_entropy without their argument checks, which cost more
+    # than the computation on a small network: Y holds 0/1 labels or one-hot columns
+    # (checked by _prepare_labels) and the logs of the clipped AL are finite, so the
+    # formulas below give the same values.
     AL = np.clip(AL, 1e-15, 1.0 - 1e-15)
-    return compute_cost(AL, Y) if task == "binary" else softmax_cross_entropy(AL, Y)
+    if task == "binary":
+        return float(-np.sum(Y * np.log(AL) + (1.0 - Y) * np.log1p(-AL)) / Y.shape[1]) + 0.0
+    return float(-np.sum(Y * np.log(AL)) / Y.shape[1]) + 0.0
 
 
 def _l2_penalty(parameters: dict[str, np.ndarray], lambd: float, m: int) -> float:
@@ -196,36 +254,83 @@ def _labels(AL: np.ndarray, task: str) -> np.ndarray:
 class _Optimizer:
     """Gradient descent, momentum, RMSprop or Adam for one parameters dict, with its state.
 
-    The dlcore update functions take parameters ``{"W1", "b1", ...}`` and grads
-    ``{"dW1", "db1", ...}``; batch-norm layers use them too, each as a one-layer dict
-    ``{"W1": gamma, "b1": beta}`` (see :func:`_bn_layer`).
+    The same updates as :func:`dlcore.model.update_parameters`,
+    :func:`dlcore.optim.update_parameters_with_momentum`, ``..._with_rmsprop`` and
+    ``..._with_adam``, but done in place: ``step`` overwrites the arrays of
+    ``parameters`` (the training loop's own) and uses those of ``grads`` as scratch space,
+    so that a step allocates nothing. Batch-norm layers use it too, each as a one-layer
+    dict ``{"W1": gamma, "b1": beta}`` (see :func:`_bn_layer`).
+
+    The moments are kept without their ``(1 - beta)`` factor, which the step size and
+    epsilon absorb (exact algebra; it saves two passes over every array):
+    ``u = beta1 u + g`` is ``v / (1 - beta1)`` and ``q = beta2 q + g**2`` is
+    ``s / (1 - beta2)``, so that Adam's
+    ``W -= lr * v^ / (sqrt(s^) + eps)`` with ``v^ = v / c1``, ``s^ = s / c2``
+    (``c1 = 1 - beta1**t``, ``c2 = 1 - beta2**t``) becomes
+    ``W -= k * u / (sqrt(q) + eps * r)`` with ``r = sqrt(c2 / (1 - beta2))`` and
+    ``k = lr * (1 - beta1) / c1 * r``. :meth:`moments` returns ``v`` and ``s``.
     """
 
     def __init__(self, name: str, parameters: dict[str, np.ndarray], beta: float, beta1: float, beta2: float,
                  epsilon: float):
-        self.name, self.beta, self.beta1, self.beta2, self.epsilon = name, beta, beta1, beta2, epsilon
-        self.t = 0  # number of updates so far (Adam's bias correction counts from 1)
-        if name == "momentum":
-            self.v = initialize_velocity(parameters)
-        elif name == "rmsprop":
-            self.s = initialize_velocity(parameters)  # zeros with the keys dW1, db1, ...
-        elif name == "adam":
-            self.v, self.s = initialize_adam(parameters)
+        self.name, self.t = name, 0  # t: number of updates so far (Adam's bias correction counts from 1)
+        self.beta = _check_beta(beta, "beta") if name == "momentum" else beta
+        self.beta1 = _check_beta(beta1, "beta1") if name == "adam" else beta1
+        self.beta2 = _check_beta(beta2, "beta2") if name in ("rmsprop", "adam") else beta2
+        self.epsilon = check_positive(epsilon, "epsilon") if name in ("rmsprop", "adam") else epsilon
+        zeros = lambda: {key: np.zeros_like(value) for key, value in parameters.items()}  # noqa: E731
+        self.u = zeros() if name in ("momentum", "adam") else None  # first moment / (1 - beta or beta1)
+        self.q = zeros() if name in ("rmsprop", "adam") else None  # second moment / (1 - beta2)
+        self.scratch = zeros() if name == "rmsprop" else None
 
-    def step(self, parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> dict:
+    def moments(self) -> tuple[dict | None, dict | None]:
+        """The moments ``(v, s)`` as :mod:`dlcore.optim` keeps them, keyed ``dW1``, ``db1``, ... (None if unused)."""
+        first = self.beta1 if self.name == "adam" else self.beta
+        v = None if self.u is None else {f"d{k}": (1.0 - first) * u for k, u in self.u.items()}
+        s = None if self.q is None else {f"d{k}": (1.0 - self.beta2) * q for k, q in self.q.items()}
+        return v, s
+
+    def step(self, parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> None:
+        """Update ``parameters`` in place; ``grads`` (keys ``d`` + the parameter's) are overwritten."""
         self.t += 1
-        if self.name == "gd":
-            return update_parameters(parameters, grads, lr)
-        if self.name == "momentum":
-            parameters, self.v = update_parameters_with_momentum(parameters, grads, self.v, self.beta, lr)
-        elif self.name == "rmsprop":
-            parameters, self.s = update_parameters_with_rmsprop(parameters, grads, self.s, self.beta2, lr,
-                                                                self.epsilon)
-        else:
-            parameters, self.v, self.s = update_parameters_with_adam(
-                parameters, grads, self.v, self.s, self.t, lr, self.beta1, self.beta2, self.epsilon
-            )
-        return parameters
+        name = self.name
+        if name == "adam":
+            c1 = 1.0 - self.beta1**self.t
+            r = math.sqrt((1.0 - self.beta2**self.t) / (1.0 - self.beta2))
+            k, eps = lr * (1.0 - self.beta1) / c1 * r, self.epsilon * r
+        elif name == "rmsprop":
+            r = 1.0 / math.sqrt(1.0 - self.beta2)  # sqrt(s) = sqrt(q) / r
+            k, eps = lr * r, self.epsilon * r
+        for key, W in parameters.items():
+            g = grads[f"d{key}"]
+            if name == "gd":  # W -= lr g
+                g *= lr
+            elif name == "momentum":  # u = beta u + g; W -= lr (1 - beta) u
+                u = self.u[key]
+                u *= self.beta
+                u += g
+                np.multiply(u, lr * (1.0 - self.beta), out=g)
+            elif name == "rmsprop":  # q = beta2 q + g^2; W -= k g / (sqrt(q) + eps)
+                q, work = self.q[key], self.scratch[key]
+                np.multiply(g, g, out=work)
+                q *= self.beta2
+                q += work
+                np.sqrt(q, out=work)
+                work += eps
+                g *= k
+                g /= work
+            else:  # Adam: u = beta1 u + g; q = beta2 q + g^2; W -= k u / (sqrt(q) + eps)
+                u, q = self.u[key], self.q[key]
+                u *= self.beta1
+                u += g
+                np.multiply(g, g, out=g)
+                q *= self.beta2
+                q += g
+                np.sqrt(q, out=g)
+                g += eps
+                np.divide(u, g, out=g)
+                g *= k
+            W -= g
 
 
 def _bn_layer(bn: dict[str, np.ndarray], l: int, prefix: str = "") -> dict[str, np.ndarray]:
@@ -269,6 +374,10 @@ class TrainResult:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Output probabilities: (1, m) for binary, (C, m) for multi-class (prediction mode)."""
         X = as_array(X, "X", ndim=2)
+        n0 = self.parameters["W1"].shape[1]
+        if X.shape[0] != n0:
+            raise ValueError(f"`X` must have {n0} rows (one per input feature, as the network was trained); "
+                             f"got shape {X.shape}.")
         AL, _ = _forward(X, self._network(), training=False)
         return AL
 
@@ -392,17 +501,20 @@ def _update_running_statistics(net: _Network, caches: list, momentum: float) -> 
 
 
 def _train_step(Xb, Yb, net: _Network, optimizers: dict, lr: float, lambd: float, keep_prob: float,
-                bn_momentum: float, rng: np.random.Generator) -> float:
-    """Forward, backward and update on one mini-batch; updates ``net`` and returns the batch cost."""
-    AL, caches = _forward(Xb, net, training=True, keep_prob=keep_prob, rng=rng)
+                bn_momentum: float, rng: np.random.Generator, workspace: _Workspace | None = None) -> float:
+    """Forward, backward and update on one mini-batch; updates ``net`` in place and returns the batch cost.
+
+    workspace : arrays reused from one step to the next (a new one if None).
+    """
+    workspace = _Workspace() if workspace is None else workspace
+    AL, caches = _forward(Xb, net, training=True, keep_prob=keep_prob, rng=rng, workspace=workspace)
     cost = _cross_entropy(AL, Yb, net.task) + _l2_penalty(net.parameters, lambd, Yb.shape[1])
-    grads, bn_grads = _backward(AL, Yb, caches, net, keep_prob, lambd)
-    net.parameters = optimizers["weights"].step(net.parameters, grads, lr)
+    grads, bn_grads = _backward(AL, Yb, caches, net, keep_prob, lambd, workspace)
+    optimizers["weights"].step(net.parameters, grads, lr)
     if net.bn_parameters is not None:
         _update_running_statistics(net, caches, bn_momentum)
         for l in range(1, net.L):
-            new = optimizers[l].step(_bn_layer(net.bn_parameters, l), _bn_layer(bn_grads, l, "d"), lr)
-            net.bn_parameters[f"gamma{l}"], net.bn_parameters[f"beta{l}"] = new["W1"], new["b1"]
+            optimizers[l].step(_bn_layer(net.bn_parameters, l), _bn_layer(bn_grads, l, "d"), lr)
     return cost
 
 
@@ -509,6 +621,8 @@ def train(
         history.update(dev_cost=[], dev_acc=[])
     best_epoch, best_net, stopped_early = 0, None, False
     bar = _progress_bar(progress, num_epochs)
+    workspace = _Workspace()
+    X_eval = np.concatenate([X, X_dev], axis=1) if has_dev else X
 
     # --- train
     try:
@@ -517,9 +631,10 @@ def train(
             batches = [(X, Y)] if mini_batch_size is None else random_mini_batches(X, Y, mini_batch_size, rng)
             epoch_cost = 0.0
             for Xb, Yb in batches:
-                batch_cost = _train_step(Xb, Yb, net, optimizers, lr, lambd, keep_prob, bn_momentum, rng)
+                batch_cost = _train_step(Xb, Yb, net, optimizers, lr, lambd, keep_prob, bn_momentum, rng,
+                                         workspace)
                 epoch_cost += batch_cost * Yb.shape[1] / X.shape[1]
-            _record_epoch(history, net, epoch_cost, lr, X, Y, X_dev, Y_dev)
+            _record_epoch(history, net, epoch_cost, lr, X_eval, Y, Y_dev)
             _report(epoch, num_epochs, history, bar, print_every)
             if patience is not None:
                 best_epoch = _best_epoch_so_far(history["dev_cost"], best_epoch, patience)
@@ -550,14 +665,19 @@ def train(
     )
 
 
-def _record_epoch(history: dict, net: _Network, cost: float, lr: float, X, Y, X_dev, Y_dev) -> None:
-    """Append the epoch's training cost, learning rate, and accuracy (and dev metrics) to ``history``."""
-    AL, _ = _forward(X, net, training=False)
+def _record_epoch(history: dict, net: _Network, cost: float, lr: float, X_eval, Y, Y_dev) -> None:
+    """Append the epoch's training cost, learning rate, and accuracy (and dev metrics) to ``history``.
+
+    X_eval : the training examples, followed by the dev examples if there are any: one
+    forward pass (in prediction mode, where each column is computed on its own) serves both.
+    """
+    AL_all, _ = _forward(X_eval, net, training=False)
+    m = Y.shape[1]
     history["cost"].append(cost)
-    history["train_acc"].append(_accuracy(AL, Y, net.task))
+    history["train_acc"].append(_accuracy(AL_all[:, :m], Y, net.task))
     history["lr"].append(lr)
-    if X_dev is not None:
-        AL_dev, _ = _forward(X_dev, net, training=False)
+    if Y_dev is not None:
+        AL_dev = AL_all[:, m:]
         history["dev_cost"].append(_cross_entropy(AL_dev, Y_dev, net.task))
         history["dev_acc"].append(_accuracy(AL_dev, Y_dev, net.task))
 

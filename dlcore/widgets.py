@@ -8,8 +8,23 @@
   2-D loss surface, with sliders for the learning rate and the betas.
 * :func:`regularization_explorer`: dropout ``keep_prob`` and L2 ``lambd`` sliders that
   retrain a small network and show train/dev accuracy and the decision boundary.
+* :func:`dropout_l2_explorer`: the same two sliders (L2 on a scale from none to far too
+  much), fast enough to drag, as each change retrains with :func:`train_regularized_network`.
+* :func:`initialization_scale_explorer`: the scale of the initial weights of a deep tanh or
+  ReLU network against the distribution of each layer's activations and the size of the
+  activations and gradients layer by layer (:func:`deep_signal_statistics`).
 * :func:`threshold_explorer`: a classification threshold slider and the
   precision/recall trade-off.
+* :func:`random_search_explorer`: random search for the learning rate, drawn on a log
+  or a linear scale, against the dev cost measured by :func:`learning_rate_sweep`.
+* :func:`softmax_temperature_explorer`: softmax of ``z / T`` for a temperature slider,
+  from the hardmax to the uniform distribution.
+* :func:`training_regions_explorer`: the decision regions of a multi-class network at
+  the saved epochs of its training run (an epoch slider).
+* :func:`batchnorm_learning_rate_explorer`: the same deep network trained with and
+  without batch normalization, for a learning-rate slider (can run the student's own
+  batch-norm functions); :func:`batchnorm_noise_explorer`: a mini-batch-size slider and
+  the noise that batch statistics add to one example's normalised value.
 
 Each function returns an :class:`Explorer`: an ``ipywidgets.VBox`` (controls above the
 figure) that shows itself when it is the last expression of a cell. Its ``callback`` is a
@@ -36,9 +51,13 @@ from typing import Callable, Mapping, Sequence
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
+from dlcore.batchnorm import batchnorm_backward, batchnorm_forward, update_running_averages
 from dlcore.data import flower, make_rng, moons
+from dlcore.data import spirals
 from dlcore.initialization import initialize_parameters_deep
 from dlcore.losses import compute_cost
 from dlcore.model import model_backward, model_forward, update_parameters
@@ -50,12 +69,14 @@ from dlcore.optim import (
     update_parameters_with_rmsprop,
 )
 from dlcore.plots import CLASS_COLORS, class_labels, decision_grid, plot_decision_boundary, plot_loss_surface_paths
-from dlcore.strategy import confusion_matrix, precision_recall_f1
+from dlcore.softmax import model_backward_softmax, model_forward_softmax, one_hot, softmax, softmax_cross_entropy
+from dlcore.strategy import confusion_matrix, precision_recall_f1, sample_log_uniform
 from dlcore.train import train
 from dlcore.validation import as_array
 
 __all__ = [
     "Explorer",
+    "BlitExplorer",
     "learning_rate_explorer",
     "gradient_descent_costs",
     "ewa_explorer",
@@ -63,7 +84,20 @@ __all__ = [
     "optimizer_paths",
     "elongated_bowl",
     "regularization_explorer",
+    "train_regularized_network",
+    "dropout_l2_explorer",
+    "deep_signal_statistics",
+    "initialization_scale_explorer",
     "threshold_explorer",
+    "learning_rate_sweep",
+    "random_search_explorer",
+    "softmax_temperature_explorer",
+    "softmax_training_snapshots",
+    "training_regions_explorer",
+    "train_batchnorm_network",
+    "batchnorm_learning_rate_explorer",
+    "minibatch_normalization_noise",
+    "batchnorm_noise_explorer",
 ]
 
 _STYLE = {"description_width": "initial"}
@@ -153,6 +187,58 @@ def _new_figure(width: float, height: float, ncols: int = 1):
     FigureCanvasAgg(figure)  # a canvas of its own: its renderer (and text cache) is reused
     axes = figure.subplots(1, ncols)
     return figure, axes
+
+
+class BlitExplorer(Explorer):
+    """An :class:`Explorer` that redraws only the artists its callback changes.
+
+    animated : the artists the callback updates (lines, texts, images). Everything else
+        (axes, ticks, labels, contours, legends) is drawn once into a cached background;
+        a redraw pastes that background and draws only ``animated`` on top, which takes
+        a few milliseconds where a full draw (mostly text) takes about a hundred. The
+        background is drawn again whenever the figure size, an axes' position, limits or
+        scale have changed since, so a callback may still rescale an axis.
+
+    The callback must only update ``animated`` artists (or axis limits); a change to any
+    other artist shows only after the next change of limits.
+    """
+
+    def __init__(self, controls: Mapping[str, widgets.ValueWidget], callback: Callable[..., dict], figure: Figure,
+                 animated: Sequence):
+        self.animated = list(animated)
+        for artist in self.animated:
+            artist.set_animated(True)  # left out of full draws, so out of the background
+        self._background = None
+        self._background_key: tuple | None = None
+        super().__init__(controls, callback, figure)
+        if self._background is None:  # nothing shown yet (plain Python): draw the background now, not on a slider move
+            self._draw_background()
+
+    def _draw_background(self) -> None:
+        self.figure.canvas.draw()  # everything but the animated artists
+        self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+        self._background_key = self._layout_key()
+
+    def _layout_key(self) -> tuple:
+        return (tuple(self.figure.bbox.bounds),) + tuple(
+            (tuple(ax.get_position().bounds), tuple(ax.viewLim.bounds), ax.get_xscale(), ax.get_yscale())
+            for ax in self.figure.axes)
+
+    def render_png(self) -> bytes:
+        """The figure as PNG bytes: the cached background plus the animated artists."""
+        from PIL import Image
+
+        canvas = self.figure.canvas
+        if self._background is None or self._layout_key() != self._background_key:
+            self._draw_background()
+        else:
+            canvas.restore_region(self._background)
+        for artist in self.animated:
+            self.figure.draw_artist(artist)
+        buffer = io.BytesIO()
+        # Fast compression: the picture is shown once and thrown away.
+        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
 
 
 # ----------------------------------------------------------------- learning rate
@@ -297,13 +383,23 @@ def _noisy_series(T: int, seed: int) -> np.ndarray:
     return 12.0 + 9.0 * np.sin(2 * np.pi * (days - 40) / 365.0) + 3.5 * rng.standard_normal(T)
 
 
-def ewa_explorer(values: np.ndarray | None = None, *, beta: float = 0.9, T: int = 200, seed: int = 0) -> Explorer:
+#: The betas of the EWA slider: windows 1/(1-beta) from 1 to 200 values, spread evenly in log scale.
+EWA_BETAS = (0.0, 0.5, 0.667, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.96, 0.97, 0.98, 0.985, 0.99, 0.995)
+
+
+def ewa_explorer(values: np.ndarray | None = None, *, beta: float = 0.9, T: int = 200, seed: int = 0,
+                 average: Callable | None = None) -> Explorer:
     """Exponentially weighted averages of a noisy series, with and without bias correction.
 
     values : (T,) series (default: T noisy "daily temperatures").
+    average : ``average(values, beta, bias_correction) -> (T,)``, the student's own
+        ``exponentially_weighted_average`` (default: the dlcore reference).
+    The slider steps through :data:`EWA_BETAS` (plus ``beta``), each labelled with the
+    number of values it averages, about ``1/(1-beta)``.
     Callback: ``beta`` -> ``{"corrected", "uncorrected"}`` arrays.
     """
     values = _noisy_series(T, seed) if values is None else as_array(values, "values", ndim=1)
+    fn = average or exponentially_weighted_average
     t = np.arange(1, values.size + 1)
     figure, ax = _new_figure(7.0, 3.8)
     ax.plot(t, values, linestyle="none", marker=".", markersize=4, color="0.6", label="data")
@@ -311,20 +407,22 @@ def ewa_explorer(values: np.ndarray | None = None, *, beta: float = 0.9, T: int 
     (uncorrected,) = ax.plot(t, values, color="C1", linewidth=2, linestyle="--", label="without bias correction")
     ax.set_xlabel("t")
     ax.set_ylabel("value")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", fontsize=9)
     title = ax.set_title("")
 
     def callback(beta: float) -> dict:
-        v_corrected = exponentially_weighted_average(values, beta, bias_correction=True)
-        v_raw = exponentially_weighted_average(values, beta, bias_correction=False)
+        v_corrected = np.asarray(fn(values, beta, True), dtype=np.float64)
+        v_raw = np.asarray(fn(values, beta, False), dtype=np.float64)
         corrected.set_ydata(v_corrected)
         uncorrected.set_ydata(v_raw)
-        title.set_text(f"beta = {beta:.3f}: each average covers about 1/(1-beta) = {1 / (1 - beta):.0f} values")
+        title.set_text(f"beta = {beta:.3g}: each average covers about 1/(1-beta) = {1 / (1 - beta):.0f} values")
         return {"corrected": v_corrected, "uncorrected": v_raw}
 
-    slider = widgets.FloatSlider(value=beta, min=0.0, max=0.995, step=0.005, description="beta",
-                                 readout_format=".3f", style=_STYLE, layout=widgets.Layout(width="500px"))
-    return Explorer({"beta": slider}, callback, figure)
+    betas = sorted(set(EWA_BETAS) | {float(beta)})
+    slider = widgets.SelectionSlider(options=[(f"{b:g} (~{1 / (1 - b):.0f} values)", b) for b in betas],
+                                     value=float(beta), description="beta", style=_STYLE,
+                                     layout=widgets.Layout(width="500px"))
+    return BlitExplorer({"beta": slider}, callback, figure, [corrected, uncorrected, title])
 
 
 # ------------------------------------------------------------- optimizer paths
@@ -355,13 +453,21 @@ def optimizer_paths(
     start: Sequence[float] = (-9.0, 2.5),
     gradient: Callable[[np.ndarray], np.ndarray] = _elongated_bowl_gradient,
     epsilon: float = 1e-8,
+    update: Callable | None = None,
+    momentum: Callable | None = None,
+    rmsprop: Callable | None = None,
+    adam: Callable | None = None,
 ) -> dict[str, np.ndarray]:
-    """Paths of GD, momentum, RMSprop and Adam on a 2-D loss, with the dlcore update functions.
+    """Paths of GD, momentum, RMSprop and Adam on a 2-D loss, with the course's update functions.
 
     The point ``(w1, w2)`` is the weight matrix ``W1`` (1, 2) of a one-layer "network"
     (``b1`` stays 0), so the course's update functions apply unchanged. ``beta`` is
     momentum's beta and Adam's beta1; ``beta2`` is RMSprop's and Adam's.
     gradient : maps a point (2,) to the gradient (2,) of the loss.
+    update, momentum, rmsprop, adam : the update functions to use, with the signatures of
+        ``update_parameters``, ``update_parameters_with_momentum``,
+        ``update_parameters_with_rmsprop`` and ``update_parameters_with_adam`` (the
+        student's own; default: the dlcore references).
     Returns ``{name: (num_steps + 1, 2) array}``; a path that blows up past 1e6 stops there
     (the rest is NaN).
 
@@ -369,6 +475,10 @@ def optimizer_paths(
     >>> sorted(paths), paths["Adam"].shape
     (['Adam', 'GD', 'RMSprop', 'momentum'], (6, 2))
     """
+    update = update or update_parameters
+    momentum = momentum or update_parameters_with_momentum
+    rmsprop = rmsprop or update_parameters_with_rmsprop
+    adam = adam or update_parameters_with_adam
     names = ("GD", "momentum", "RMSprop", "Adam")
     paths = {name: np.full((num_steps + 1, 2), np.nan) for name in names}
     for name in names:
@@ -380,45 +490,65 @@ def optimizer_paths(
                 g = gradient(parameters["W1"][0])
                 grads = {"dW1": g[None, :], "db1": np.zeros((1, 1))}
                 if name == "GD":
-                    parameters = update_parameters(parameters, grads, learning_rate)
+                    parameters = update(parameters, grads, learning_rate)
                 elif name == "momentum":
-                    parameters, v = update_parameters_with_momentum(parameters, grads, v, beta, learning_rate)
+                    parameters, v = momentum(parameters, grads, v, beta, learning_rate)
                 elif name == "RMSprop":
-                    parameters, s = update_parameters_with_rmsprop(parameters, grads, s, beta2, learning_rate,
-                                                                   epsilon)
+                    parameters, s = rmsprop(parameters, grads, s, beta2, learning_rate, epsilon)
                 else:
-                    parameters, v, s = update_parameters_with_adam(parameters, grads, v, s, t, learning_rate,
-                                                                   beta, beta2, epsilon)
-                point = parameters["W1"][0]
+                    parameters, v, s = adam(parameters, grads, v, s, t, learning_rate, beta, beta2, epsilon)
+                point = np.asarray(parameters["W1"], dtype=np.float64).reshape(2)
                 if not np.all(np.abs(point) < 1e6):
                     break
                 paths[name][t] = point
     return paths
 
 
+_MAX_STEPS = 200  #: the longest run of the optimizer-paths explorer
+
+
 def optimizer_paths_explorer(*, learning_rate: float = 0.3, beta: float = 0.9, beta2: float = 0.99,
-                             num_steps: int = 50) -> Explorer:
+                             num_steps: int = 50, update: Callable | None = None, momentum: Callable | None = None,
+                             rmsprop: Callable | None = None, adam: Callable | None = None) -> Explorer:
     """GD, momentum, RMSprop and Adam on :func:`elongated_bowl`, with sliders.
 
-    Callback: ``learning_rate, beta, beta2, num_steps`` -> ``{"paths", "final_loss"}``.
+    Left: the four paths on the contours of the loss. Right: the loss after each step
+    (log scale), from too small a learning rate (barely moving) to too large (diverging).
+    update, momentum, rmsprop, adam : the update functions, as in :func:`optimizer_paths`.
+    Callback: ``learning_rate, beta, beta2, num_steps`` -> ``{"paths", "losses", "final_loss"}``.
     """
-    figure, ax = _new_figure(7.5, 4.5)
-    empty = {name: np.zeros((1, 2)) for name in ("GD", "momentum", "RMSprop", "Adam")}
+    functions = dict(update=update, momentum=momentum, rmsprop=rmsprop, adam=adam)
+    names = ("GD", "momentum", "RMSprop", "Adam")
+    figure, (ax, ax_loss) = _new_figure(10.0, 4.2, ncols=2)
+    empty = {name: np.zeros((1, 2)) for name in names}
     plot_loss_surface_paths(elongated_bowl, empty, ax=ax, xlim=(-10, 3), ylim=(-3.5, 3.5), minimum=(0, 0))
+    ax.get_legend().remove()
     lines = {line.get_label(): line for line in ax.lines if line.get_label() in empty}
-    legend_texts = dict(zip(empty, ax.get_legend().get_texts()))
-    title = ax.set_title("")
+    loss_lines = {name: ax_loss.plot([0], [1.0], color=lines[name].get_color(), linewidth=1.5, label=name)[0]
+                  for name in names}
+    ax_loss.set_yscale("log")
+    ax_loss.set_ylim(1e-8, 1e4)
+    ax_loss.set_xlim(0, _MAX_STEPS)  # fixed, so that runs of different lengths compare at a glance
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("loss")
+    ax_loss.legend(loc="lower left", fontsize=9)
+    finals = ax_loss.text(0.98, 0.97, "", transform=ax_loss.transAxes, ha="right", va="top", family="monospace",
+                          fontsize=9)
+    title = ax.set_title("", fontsize=10)
 
     def callback(learning_rate: float, beta: float, beta2: float, num_steps: int) -> dict:
-        paths = optimizer_paths(learning_rate, beta, beta2, num_steps)
-        final_loss = {}
-        for name, path in paths.items():
-            lines[name].set_data(path[:, 0], path[:, 1])
-            finite = path[np.all(np.isfinite(path), axis=1)]
-            final_loss[name] = float(elongated_bowl(*finite[-1])) if len(finite) == len(path) else float("inf")
-            legend_texts[name].set_text(f"{name}: loss {final_loss[name]:.2g}")
-        title.set_text(f"{num_steps} steps, learning rate {learning_rate:.3g}")
-        return {"paths": paths, "final_loss": final_loss}
+        paths = optimizer_paths(learning_rate, beta, beta2, num_steps, **functions)
+        losses, final_loss = {}, {}
+        with np.errstate(all="ignore"):
+            for name, path in paths.items():
+                lines[name].set_data(path[:, 0], path[:, 1])
+                losses[name] = elongated_bowl(path[:, 0], path[:, 1])
+                loss_lines[name].set_data(np.arange(num_steps + 1), losses[name])
+                final_loss[name] = float(losses[name][-1]) if np.isfinite(losses[name][-1]) else float("inf")
+        finals.set_text("\n".join(f"{name:>8s} {'diverged' if final_loss[name] == float('inf') else format(final_loss[name], '.1e')}"
+                                  for name in names))
+        title.set_text(f"learning rate {learning_rate:.3g}, beta {beta:.2f}, beta2 {beta2:.3f}: {num_steps} steps")
+        return {"paths": paths, "losses": losses, "final_loss": final_loss}
 
     controls = {
         "learning_rate": widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=0.5, step=0.05,
@@ -427,10 +557,11 @@ def optimizer_paths_explorer(*, learning_rate: float = 0.3, beta: float = 0.9, b
                                     style=_STYLE),
         "beta2": widgets.FloatSlider(value=beta2, min=0.5, max=0.999, step=0.001, description="beta2",
                                      readout_format=".3f", style=_STYLE),
-        "num_steps": widgets.IntSlider(value=num_steps, min=5, max=200, step=5, description="steps", style=_STYLE),
+        "num_steps": widgets.IntSlider(value=num_steps, min=5, max=_MAX_STEPS, step=5, description="steps",
+                                       style=_STYLE),
     }
-    return Explorer(controls, callback, figure)
-
+    animated = [*lines.values(), *loss_lines.values(), finals, title]
+    return BlitExplorer(controls, callback, figure, animated)
 
 # --------------------------------------------------------------- regularization
 
@@ -509,6 +640,286 @@ def regularization_explorer(
     return Explorer(controls, callback, figure)
 
 
+# --------------------------------------------------- initialization and regularization (notebook 03)
+
+
+def train_regularized_network(
+    X: np.ndarray,
+    Y: np.ndarray,
+    X_dev: np.ndarray,
+    Y_dev: np.ndarray,
+    layer_dims: Sequence[int],
+    *,
+    keep_prob: float = 1.0,
+    lambd: float = 0.0,
+    num_epochs: int = 150,
+    learning_rate: float = 0.03,
+    record_every: int = 5,
+    seed: int = 0,
+) -> dict:
+    """Full-batch Adam on ``[LINEAR -> RELU -> DROPOUT] x (L-1) -> LINEAR -> SIGMOID`` with L2.
+
+    The algorithm of :func:`dlcore.train.train` with ``optimizer="adam"`` and no mini-batches
+    (He initialisation and dropout masks drawn from ``np.random.default_rng(seed)`` in the
+    same order, ``dZ[L] = AL - Y``, ``dW += (lambd / m) W``), written out on one flat
+    parameter vector so that a slider can retrain a small network in tens of milliseconds.
+    X, Y : training data (n0, m) and (1, m) 0/1 labels; X_dev, Y_dev : the dev set.
+    Returns ``{"parameters", "predict", "epochs", "train_acc", "dev_acc", "weight_norm"}``: the
+    trained ``{"W1", "b1", ...}``, a function giving the 0/1 predictions (1, k) for points
+    (n0, k), and every ``record_every`` epochs the epoch number, the accuracies
+    (dropout off) and ``sum_l ||W{l}||_F^2``.
+    """
+    dims = [int(n) for n in layer_dims]
+    X, X_dev = as_array(X, "X", ndim=2), as_array(X_dev, "X_dev", ndim=2)
+    Y, Y_dev = as_array(Y, "Y", ndim=2), as_array(Y_dev, "Y_dev", ndim=2)
+    rng = make_rng(seed=seed)
+    init = initialize_parameters_deep(dims, "he", rng)
+    L, m = len(dims) - 1, X.shape[1]
+    theta = np.zeros(sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, L + 1)))
+    grad, first, second = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    Ws, bs, dWs, dbs, start = [], [], [], [], 0
+    for l in range(1, L + 1):  # views into the flat vectors
+        n, n_prev = dims[l], dims[l - 1]
+        Ws.append(theta[start:start + n * n_prev].reshape(n, n_prev))
+        dWs.append(grad[start:start + n * n_prev].reshape(n, n_prev))
+        start += n * n_prev
+        bs.append(theta[start:start + n].reshape(n, 1))
+        dbs.append(grad[start:start + n].reshape(n, 1))
+        start += n
+        Ws[-1][...] = init[f"W{l}"]
+
+    def predict(inputs: np.ndarray) -> np.ndarray:
+        A = inputs
+        for l in range(L - 1):
+            A = np.maximum(Ws[l] @ A + bs[l], 0.0)
+        return (Ws[-1] @ A + bs[-1]) > 0  # sigmoid(z) > 0.5
+
+    history: dict = {"epochs": [], "train_acc": [], "dev_acc": [], "weight_norm": []}
+    beta1, beta2, epsilon = 0.9, 0.999, 1e-8
+    for epoch in range(num_epochs):
+        A, cache = X, []
+        for l in range(L - 1):
+            Z = Ws[l] @ A + bs[l]
+            A = np.maximum(Z, 0.0)
+            D = None
+            if keep_prob < 1.0:
+                D = (rng.random(A.shape) < keep_prob).astype(np.float64)
+                A = A * D / keep_prob
+            cache.append((A, Z, D))
+        dZ = (1.0 / (1.0 + np.exp(-(Ws[-1] @ A + bs[-1]))) - Y) / m
+        for l in range(L - 1, -1, -1):
+            A_prev = cache[l - 1][0] if l > 0 else X
+            np.matmul(dZ, A_prev.T, out=dWs[l])
+            np.sum(dZ, axis=1, keepdims=True, out=dbs[l])
+            if lambd:
+                dWs[l] += (lambd / m) * Ws[l]
+            if l > 0:
+                _, Z_prev, D_prev = cache[l - 1]
+                dA = Ws[l].T @ dZ
+                if D_prev is not None:
+                    dA = dA * D_prev / keep_prob
+                dZ = dA * (Z_prev > 0)
+        t = epoch + 1
+        first *= beta1
+        first += (1 - beta1) * grad
+        second *= beta2
+        second += (1 - beta2) * grad * grad
+        sqrt_c2 = np.sqrt(1 - beta2 ** t)
+        theta -= (learning_rate * sqrt_c2 / (1 - beta1 ** t)) * first / (np.sqrt(second) + epsilon * sqrt_c2)
+        if t % record_every == 0 or t == num_epochs:
+            history["epochs"].append(t)
+            history["train_acc"].append(float(np.mean(predict(X) == (Y > 0.5))))
+            history["dev_acc"].append(float(np.mean(predict(X_dev) == (Y_dev > 0.5))))
+            history["weight_norm"].append(float(sum(np.sum(W * W) for W in Ws)))
+    parameters = {}
+    for l in range(L):
+        parameters[f"W{l + 1}"], parameters[f"b{l + 1}"] = Ws[l].copy(), bs[l].copy()
+    return {"parameters": parameters, "predict": predict, **{k: np.array(v) for k, v in history.items()}}
+
+
+#: L2 strengths of the slider of :func:`dropout_l2_explorer`: from none to too much.
+L2_STEPS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+
+
+def dropout_l2_explorer(
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
+    X_dev: np.ndarray | None = None,
+    Y_dev: np.ndarray | None = None,
+    *,
+    layer_dims: Sequence[int] = (2, 30, 30, 1),
+    num_epochs: int = 150,
+    learning_rate: float = 0.03,
+    keep_prob: float = 1.0,
+    lambd: float = 0.0,
+    resolution: int = 50,
+    seed: int = 0,
+) -> BlitExplorer:
+    """Sliders for dropout's ``keep_prob`` and L2's ``lambd``; each change retrains the network.
+
+    X, Y, X_dev, Y_dev : binary data (default: 80 noisy two-moons points to train on, 200 to
+    evaluate, which a big network overfits). The network is retrained from the same
+    initialisation with :func:`train_regularized_network`, so only the regularisation
+    changes. Left: the decision regions, the training points (large) and the dev points
+    (small). Right: train and dev accuracy during training.
+    Callback: ``keep_prob, lambd`` -> ``{"train_acc", "dev_acc", "weight_norm", "history"}``.
+    """
+    if X is None or Y is None or X_dev is None or Y_dev is None:
+        X, Y, X_dev, Y_dev = _overfitting_data(seed)
+    X, X_dev = as_array(X, "X", ndim=2), as_array(X_dev, "X_dev", ndim=2)
+    Y, Y_dev = as_array(Y, "Y", ndim=2), as_array(Y_dev, "Y_dev", ndim=2)
+    all_X = np.concatenate([X, X_dev], axis=1)
+
+    figure, (ax_boundary, ax_acc) = _new_figure(8.4, 3.6, ncols=2)
+    plot_decision_boundary(lambda P: np.zeros(P.shape[1]), all_X, np.concatenate([Y, Y_dev], axis=1), ax=ax_boundary,
+                           resolution=resolution)
+    ax_boundary.collections[0].remove()  # the frame and the region image only; points below
+    image = ax_boundary.images[0]
+    colors = np.array(CLASS_COLORS[:2])
+    dev_points = ax_boundary.scatter(X_dev[0], X_dev[1], c=colors[class_labels(Y_dev)], s=5, alpha=0.5)
+    train_points = ax_boundary.scatter(X[0], X[1], c=colors[class_labels(Y)], s=20, edgecolors="k", linewidths=0.6)
+    (train_line,) = ax_acc.plot([], [], color="C0", label="train")
+    (dev_line,) = ax_acc.plot([], [], color="C1", label="dev")
+    ax_acc.set_xlim(0, num_epochs)
+    ax_acc.set_ylim(0.45, 1.02)
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy (dropout off)")
+    ax_acc.legend(loc="lower right")
+    ax_acc.grid(alpha=0.3)
+    title = ax_boundary.set_title(" ")
+    acc_title = ax_acc.set_title(" ")
+
+    def callback(keep_prob: float, lambd: float) -> dict:
+        run = train_regularized_network(X, Y, X_dev, Y_dev, layer_dims, keep_prob=keep_prob, lambd=lambd,
+                                        num_epochs=num_epochs, learning_rate=learning_rate, seed=seed)
+        # The grid in slices of 256 points: products that small run on one BLAS thread, which is
+        # faster here and steadier on a busy machine than one large multi-threaded product.
+        def predict(P: np.ndarray) -> np.ndarray:
+            return np.hstack([run["predict"](P[:, i:i + 256]) for i in range(0, P.shape[1], 256)])
+        _, _, labels = decision_grid(predict, all_X, resolution)
+        image.set_data(labels)
+        train_line.set_data(run["epochs"], run["train_acc"])
+        dev_line.set_data(run["epochs"], run["dev_acc"])
+        train_acc, dev_acc = float(run["train_acc"][-1]), float(run["dev_acc"][-1])
+        title.set_text(f"keep_prob {keep_prob:.2f}, lambd {lambd:g}: sum W^2 = {run['weight_norm'][-1]:.0f}")
+        acc_title.set_text(f"train {train_acc:.1%}, dev {dev_acc:.1%}")
+        return {"train_acc": train_acc, "dev_acc": dev_acc, "weight_norm": float(run["weight_norm"][-1]),
+                "history": run}
+
+    steps = sorted(set(L2_STEPS) | {float(lambd)})
+    controls = {
+        "keep_prob": widgets.FloatSlider(value=keep_prob, min=0.3, max=1.0, step=0.05, description="keep_prob",
+                                         continuous_update=False, style=_STYLE),
+        "lambd": widgets.SelectionSlider(options=[(f"{v:g}", v) for v in steps], value=float(lambd),
+                                         description="lambd (L2)", continuous_update=False, style=_STYLE),
+    }
+    animated = [image, dev_points, train_points, train_line, dev_line, title, acc_title]
+    return BlitExplorer(controls, callback, figure, animated)
+
+
+def deep_signal_statistics(gain: float, activation: str = "tanh", *, num_layers: int = 10, width: int = 50,
+                           m: int = 100, seed: int = 0) -> dict:
+    """Activations and gradients through a deep, bias-free network with weights ``gain * N(0, 1/n[l-1])``.
+
+    The inputs are ``N(0, 1)``, (width, m); each layer computes ``A[l] = g(W[l] A[l-1])`` with
+    ``g`` = ``"tanh"``, ``"relu"`` or ``"linear"``; a random ``N(0, 1)`` gradient at the top is
+    sent back with ``dA[l-1] = W[l]^T (dA[l] * g'(Z[l]))``. ``gain = 1`` is LeCun's scale
+    (and Xavier's here, where n[l-1] = n[l]); ``gain = sqrt(2)`` is He's. The draws depend only
+    on ``seed``, so two gains differ only by the scale of the weights.
+    Returns ``{"A": [A[1], ..., A[L]], "dA": [dA[1], ..., dA[L]], "A_std", "dA_std"}``
+    (std of each layer's values, arrays of length L).
+    """
+    if activation not in ("tanh", "relu", "linear"):
+        raise ValueError(f"`activation` must be 'tanh', 'relu' or 'linear'; got {activation!r}.")
+    rng = make_rng(seed=seed)
+    X = rng.standard_normal((width, m))
+    Ws = [gain * rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(num_layers)]
+    top = rng.standard_normal((width, m))
+    g = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}[activation]
+    slope = {"tanh": lambda z, a: 1.0 - a * a, "relu": lambda z, a: (z > 0).astype(np.float64),
+             "linear": lambda z, a: np.ones_like(z)}[activation]
+    As, Zs, A = [], [], X
+    with np.errstate(over="ignore", invalid="ignore"):
+        for W in Ws:
+            Z = W @ A
+            A = g(Z)
+            Zs.append(Z)
+            As.append(A)
+        dAs, dA = [top], top
+        for W, Z, A in zip(Ws[:0:-1], Zs[:0:-1], As[:0:-1]):  # layers L .. 2 give dA[L-1] .. dA[1]
+            dA = W.T @ (dA * slope(Z, A))
+            dAs.append(dA)
+    dAs = dAs[::-1]
+    return {"A": As, "dA": dAs, "A_std": np.array([float(np.std(a)) for a in As]),
+            "dA_std": np.array([float(np.std(d)) for d in dAs])}
+
+
+def initialization_scale_explorer(*, gain: float = 1.0, activation: str = "tanh", num_layers: int = 10,
+                                  width: int = 50, m: int = 100, seed: int = 0) -> BlitExplorer:
+    """How the scale of the initial weights shapes the activations and gradients of a deep network.
+
+    A slider sets ``gain``, the weights' standard deviation times ``sqrt(n[l-1])`` (LeCun
+    and Xavier: 1, He: sqrt(2)), on a log scale from 1/4 to 4; buttons pick tanh or ReLU.
+    Left: the distribution of each layer's activations, one row per layer (for ReLU, of
+    log10 of the positive activations: the zeros, about half the units, are left out).
+    Right: the standard deviation of the activations (forward) and of the gradients dA
+    (backward) layer by layer, on a log scale. See :func:`deep_signal_statistics`.
+    Callback: ``gain, activation`` -> the dict of :func:`deep_signal_statistics`.
+    """
+    # tanh: the values themselves, in [-1, 1]; ReLU: log10 of the positive values, which
+    # shows a scale that shrinks or grows by a constant factor per layer as a steady drift.
+    windows = {"tanh": (-1.0, 1.0), "relu": (-8.0, 6.0)}
+    xlabels = {"tanh": "activation value A[l]", "relu": "log10 of the positive activations A[l]"}
+    bins = 60
+    figure, (ax_hist, ax_std) = _new_figure(8.4, 3.6, ncols=2)
+    image = ax_hist.imshow(np.zeros((num_layers, bins)), aspect="auto", cmap="viridis", vmin=0, vmax=1,
+                           interpolation="nearest", extent=(-1, 1, num_layers + 0.5, 0.5))
+    ax_hist.set_ylabel("layer l")
+    ax_hist.set_xlabel("activation value A[l]")
+    ax_hist.set_yticks(range(1, num_layers + 1))
+    layers = np.arange(1, num_layers + 1)
+    ax_std.axhline(1.0, color="0.6", linewidth=1, linestyle=":")
+    (a_line,) = ax_std.plot(layers, np.ones(num_layers), marker="o", markersize=4, label="std of A[l] (forward)")
+    (d_line,) = ax_std.plot(layers, np.ones(num_layers), marker="s", markersize=4, label="std of dA[l] (backward)")
+    ax_std.set_yscale("log")
+    ax_std.set_ylim(1e-8, 1e6)
+    ax_std.set_xlim(0.5, num_layers + 0.5)
+    ax_std.set_xticks(range(1, num_layers + 1))
+    ax_std.set_xlabel("layer l")
+    ax_std.legend(loc="upper left", fontsize=8)
+    ax_std.grid(alpha=0.3)
+    title = ax_hist.set_title(" ")
+    std_title = ax_std.set_title(" ")
+
+    def callback(gain: float, activation: str) -> dict:
+        stats = deep_signal_statistics(gain, activation, num_layers=num_layers, width=width, m=m, seed=seed)
+        low, high = windows[activation]
+        rows = np.zeros((num_layers, bins))
+        for l, A in enumerate(stats["A"]):
+            values = np.log10(A[A > 0]) if activation == "relu" else A.ravel()
+            values = np.clip(values[np.isfinite(values)], low, high)
+            counts, _ = np.histogram(values, bins=bins, range=(low, high))
+            rows[l] = counts / max(counts.max(), 1)
+        image.set_data(rows)
+        image.set_extent((low, high, num_layers + 0.5, 0.5))
+        ax_hist.set_xlim(low, high)
+        ax_hist.set_xlabel(xlabels[activation])
+        a_line.set_ydata(np.clip(stats["A_std"], 1e-30, 1e30))
+        d_line.set_ydata(np.clip(stats["dA_std"], 1e-30, 1e30))
+        name = {1.0: " (LeCun, Xavier)", round(np.sqrt(2), 2): " (He)"}.get(round(gain, 2), "")
+        title.set_text(f"{activation}, gain {gain:.2f}{name}")
+        std_title.set_text(f"std A[{num_layers}] = {stats['A_std'][-1]:.1e},  std dA[1] = {stats['dA_std'][0]:.1e}")
+        return stats
+
+    controls = {
+        "gain": widgets.FloatLogSlider(value=gain, base=2, min=-2, max=2, step=0.25, description="gain",
+                                       readout_format=".2f", continuous_update=False, style=_STYLE),
+        "activation": widgets.ToggleButtons(options=["tanh", "relu"], value=activation, description="activation",
+                                            style=_STYLE),
+    }
+    return BlitExplorer(controls, callback, figure, [image, a_line, d_line, title, std_title])
+
+
 # -------------------------------------------------------------------- threshold
 
 
@@ -521,27 +932,44 @@ def _scores_and_labels(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def threshold_explorer(
-    y_true: np.ndarray | None = None, scores: np.ndarray | None = None, *, threshold: float = 0.5, seed: int = 0
+    y_true: np.ndarray | None = None,
+    scores: np.ndarray | None = None,
+    *,
+    threshold: float = 0.5,
+    seed: int = 0,
+    metrics: Callable | None = None,
+    confusion: Callable | None = None,
 ) -> Explorer:
     """Precision, recall and F1 as the classification threshold moves.
 
     y_true : (m,) 0/1 labels.  scores : (m,) predicted probabilities of class 1 (default:
     a small network's output on held-out flower data). An example is predicted positive
     when its score is above the threshold.
+    metrics : ``metrics(y_true, y_pred) -> (precision, recall, f1)`` and
+    confusion : ``confusion(y_true, y_pred, 2) -> (2, 2)``, the student's own
+    ``precision_recall_f1`` and ``confusion_matrix`` (default: the dlcore reference).
+    The threshold of the best F1 is marked once, with a dotted line.
     Callback: ``threshold`` -> ``{"precision", "recall", "f1", "confusion"}``.
     """
     if y_true is None or scores is None:
         scores, y_true = _scores_and_labels(seed)
     scores = as_array(scores, "scores").ravel()
     y_true = np.asarray(y_true).ravel().astype(np.int64)
+    metrics = metrics or precision_recall_f1
+    confusion = confusion or confusion_matrix
     thresholds = np.linspace(0.0, 1.0, 101)
-    curves = np.array([precision_recall_f1(y_true, (scores > t).astype(int)) for t in thresholds])
+    curves = np.array([[float(v) for v in metrics(y_true, (scores > t).astype(np.int64))] for t in thresholds])
+    best = int(np.argmax(curves[:, 2]))
 
     figure, (ax_curves, ax_pr) = _new_figure(9.0, 3.8, ncols=2)
     for k, name in enumerate(("precision", "recall", "F1")):
         ax_curves.plot(thresholds, curves[:, k], label=name)
+    ax_curves.axvline(thresholds[best], color="C2", linewidth=1, linestyle=":")
+    ax_curves.annotate(f"best F1 {curves[best, 2]:.2f}", (thresholds[best], 0.03), xytext=(3, 0),
+                       textcoords="offset points", fontsize=8, color="C2")
     marker_line = ax_curves.axvline(threshold, color="k", linewidth=1)
     ax_curves.set_xlabel("threshold")
+    ax_curves.set_xlim(0.0, 1.0)
     ax_curves.set_ylim(-0.02, 1.02)
     ax_curves.legend(loc="lower left")
     predicts_some = np.array([np.any(scores > t) for t in thresholds])  # else precision is undefined
@@ -552,19 +980,617 @@ def threshold_explorer(
     ax_pr.set_xlim(-0.02, 1.02)
     ax_pr.set_ylim(-0.02, 1.02)
     counts = ax_pr.text(0.03, 0.05, "", transform=ax_pr.transAxes, family="monospace", fontsize=9)
-    title = ax_curves.set_title("")
+    title = ax_curves.set_title("", fontsize=10)
 
     def callback(threshold: float) -> dict:
         y_pred = (scores > threshold).astype(np.int64)
-        precision, recall, f1 = precision_recall_f1(y_true, y_pred)
-        confusion = confusion_matrix(y_true, y_pred, 2)
+        precision, recall, f1 = (float(v) for v in metrics(y_true, y_pred))
+        matrix = np.asarray(confusion(y_true, y_pred, 2))
         marker_line.set_xdata([threshold, threshold])
         point.set_data([recall], [precision])
-        (tn, fp), (fn, tp) = confusion
+        (tn, fp), (fn, tp) = matrix
         counts.set_text(f"TP {tp:4d}  FP {fp:4d}\nFN {fn:4d}  TN {tn:4d}")
         title.set_text(f"threshold {threshold:.2f}: precision {precision:.2f}, recall {recall:.2f}, F1 {f1:.2f}")
-        return {"precision": precision, "recall": recall, "f1": f1, "confusion": confusion}
+        return {"precision": precision, "recall": recall, "f1": f1, "confusion": matrix}
 
     slider = widgets.FloatSlider(value=threshold, min=0.0, max=1.0, step=0.01, description="threshold",
                                  style=_STYLE, layout=widgets.Layout(width="500px"))
-    return Explorer({"threshold": slider}, callback, figure)
+    return BlitExplorer({"threshold": slider}, callback, figure, [marker_line, point, counts, title])
+
+
+# ---------------------------------------------------------------- random search
+
+
+def learning_rate_sweep(
+    learning_rates: Sequence[float] | np.ndarray,
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
+    X_dev: np.ndarray | None = None,
+    Y_dev: np.ndarray | None = None,
+    *,
+    hidden_units: int = 8,
+    num_iterations: int = 200,
+    seed: int = 0,
+) -> np.ndarray:
+    """Dev cost of a one-hidden-layer ReLU network after ``num_iterations`` of gradient descent,
+    for each learning rate.
+
+    All K networks start from the same He-initialised weights and train side by side
+    (one batched matrix product per layer for all of them), full batch, on ``X, Y``.
+    X, Y, X_dev, Y_dev : binary data (default: 200 + 200 two-moons points, noise 0.25).
+    Returns (K,) float64: the cross-entropy on the dev set; ``inf`` where training diverged.
+
+    >>> costs = learning_rate_sweep([1e-3, 1.0, 1e3])
+    >>> bool(costs[1] < costs[0]) and bool(costs[2] > costs[1])
+    True
+    """
+    if X is None or Y is None or X_dev is None or Y_dev is None:
+        X_all, Y_all = moons(m=400, noise=0.25, seed=seed)
+        X, Y, X_dev, Y_dev = X_all[:, :200], Y_all[:, :200], X_all[:, 200:], Y_all[:, 200:]
+    X, X_dev = as_array(X, "X", ndim=2), as_array(X_dev, "X_dev", ndim=2)
+    Y, Y_dev = np.asarray(Y, dtype=np.float64).reshape(1, -1), np.asarray(Y_dev, dtype=np.float64).reshape(1, -1)
+    lr = np.asarray(learning_rates, dtype=np.float64).reshape(-1, 1, 1)
+    K, n_x, m = lr.shape[0], X.shape[0], X.shape[1]
+    start = initialize_parameters_deep([n_x, hidden_units, 1], "he", make_rng(seed=seed))
+    W1, b1, W2, b2 = (np.repeat(start[k][None], K, axis=0) for k in ("W1", "b1", "W2", "b2"))
+    with np.errstate(all="ignore"):
+        for _ in range(num_iterations):
+            Z1 = W1 @ X + b1
+            A1 = np.maximum(Z1, 0.0)
+            Z2 = W2 @ A1 + b2
+            dZ2 = (1.0 / (1.0 + np.exp(-Z2)) - Y) / m        # sigmoid + cross-entropy: A - Y (1/m here)
+            dZ1 = (W2.transpose(0, 2, 1) @ dZ2) * (Z1 > 0)
+            W2 -= lr * (dZ2 @ A1.transpose(0, 2, 1))
+            b2 -= lr * dZ2.sum(axis=2, keepdims=True)
+            W1 -= lr * (dZ1 @ X.T)
+            b1 -= lr * dZ1.sum(axis=2, keepdims=True)
+        Z = W2 @ np.maximum(W1 @ X_dev + b1, 0.0) + b2
+        costs = np.mean(np.logaddexp(0.0, Z) - Y_dev * Z, axis=(1, 2))  # cross-entropy from the logits
+    costs[~np.isfinite(costs)] = np.inf
+    return costs
+
+
+def random_search_explorer(
+    sampler: Callable | None = None,
+    *,
+    low: float = 1e-4,
+    high: float = 100.0,
+    trials: int = 10,
+    seed: int = 0,
+    sweep_points: int = 81,
+) -> Explorer:
+    """Random search for the learning rate: draws on a log scale or on a linear scale.
+
+    The dev cost of every learning rate in ``[low, high]`` is measured once, when the
+    explorer starts, by :func:`learning_rate_sweep` on ``sweep_points`` log-spaced rates
+    (the grey curve); each trial then reads its dev cost off that curve.
+    sampler : ``sampler(low, high, size, rng) -> (size,)``, the student's own
+        ``sample_log_uniform`` (default: the dlcore reference), used for the "log" scale;
+        the "linear" scale draws ``rng.uniform(low, high, size)``.
+    Controls: ``trials`` (how many learning rates), ``scale`` ("log" or "linear"),
+    ``draw`` (the seed of the draw: another draw of the same size).
+    Callback -> ``{"learning_rates", "dev_costs", "best_lr", "best_cost", "in_best_decade"}``.
+    """
+    sampler = sampler or sample_log_uniform
+    grid = np.logspace(np.log10(low), np.log10(high), sweep_points)
+    curve = learning_rate_sweep(grid, seed=seed)
+    finite = np.isfinite(curve)
+    ceiling = 1.0  # dev costs above this (diverged runs among them) are drawn at the top of the plot
+    best_grid = grid[int(np.argmin(curve))]
+
+    figure, ax = _new_figure(7.5, 3.8)
+    ax.plot(grid[finite], np.minimum(curve[finite], ceiling), color="0.6", linewidth=1.5,
+            label=f"dev cost after training (sweep of {sweep_points} rates)")
+    ax.axvspan(best_grid / np.sqrt(10), best_grid * np.sqrt(10), color="C2", alpha=0.12, label="the best decade")
+    (dots,) = ax.plot([], [], linestyle="none", marker="o", markersize=6, color="C0", label="trials")
+    (star,) = ax.plot([], [], linestyle="none", marker="*", markersize=16, color="C3", label="best trial")
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
+    ax.set_ylim(0.0, ceiling + 0.05)
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel(f"dev cost (top line: {ceiling:g} or more)")
+    ax.legend(loc="upper left", fontsize=8)
+    title = ax.set_title("", fontsize=10)
+
+    def callback(trials: int, scale: str, draw: int) -> dict:
+        rng = np.random.default_rng(draw)
+        if scale == "log":
+            rates = np.asarray(sampler(low, high, int(trials), rng), dtype=np.float64).ravel()
+        else:
+            rates = rng.uniform(low, high, int(trials))
+        logs = np.log10(np.clip(rates, low, high))
+        costs = np.interp(logs, np.log10(grid), np.where(finite, curve, 1e9))
+        costs[costs > 1e8] = np.inf
+        k = int(np.argmin(costs))
+        dots.set_data(rates, np.minimum(costs, ceiling))
+        star.set_data([rates[k]], [min(costs[k], ceiling)])
+        near = int(np.sum(np.abs(logs - np.log10(best_grid)) <= 0.5))
+        title.set_text(f"{trials} trials on a {scale} scale: best rate {rates[k]:.3g} (dev cost {costs[k]:.3f}); "
+                       f"{near} in the best decade")
+        return {"learning_rates": rates, "dev_costs": costs, "best_lr": float(rates[k]), "best_cost": float(costs[k]),
+                "in_best_decade": near}
+
+    controls = {
+        "trials": widgets.IntSlider(value=trials, min=2, max=40, step=1, description="trials",
+                                    continuous_update=False, style=_STYLE),
+        "scale": widgets.ToggleButtons(options=["log", "linear"], value="log", description="scale", style=_STYLE),
+        "draw": widgets.IntSlider(value=0, min=0, max=19, step=1, description="draw (seed)",
+                                  continuous_update=False, style=_STYLE),
+    }
+    return BlitExplorer(controls, callback, figure, [dots, star, title])
+
+
+# ----------------------------------------------------------------------- softmax
+
+
+def softmax_temperature_explorer(
+    scores: Sequence[float] = (5.0, 2.0, -1.0, 3.0),
+    *,
+    softmax_fn: Callable | None = None,
+    temperature: float = 1.0,
+    t_range: tuple[float, float] = (0.05, 50.0),
+) -> Explorer:
+    """Softmax of ``scores / T`` for a log-scale slider of the temperature ``T``.
+
+    scores : (C,) scores of one example (default: the worked example of the course notes).
+    softmax_fn : a softmax of (C, m) arrays, column by column (the student's own; default
+        :func:`dlcore.softmax.softmax`).
+    As T shrinks the probabilities approach the hardmax (a one-hot vector at the largest
+    score); T = 1 is the plain softmax; as T grows they approach the uniform 1/C. The
+    order of the classes never changes.
+    Callback: ``temperature`` -> ``{"probabilities", "entropy"}`` (entropy in nats).
+    """
+    z = as_array(scores, "scores", ndim=1)
+    fn = softmax_fn or softmax
+    C = z.size
+    hard = np.zeros(C)
+    hard[np.argmax(z)] = 1.0
+    # Few texts: drawing text is most of the cost of a redraw. The dashed outline is the
+    # hardmax, the dotted line the uniform distribution (the notebook says so).
+    figure, ax = _new_figure(6.0, 3.2)
+    x = np.arange(C)
+    bars = ax.bar(x, np.zeros(C), width=0.6, color=[CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(C)])
+    ax.bar(x, hard, width=0.8, fill=False, edgecolor="k", linestyle="--", linewidth=1)
+    ax.axhline(1 / C, color="0.4", linewidth=1, linestyle=":")
+    texts = [ax.text(k, 0.0, "", ha="center", va="bottom", fontsize=9) for k in range(C)]
+    ax.set_xticks(x, [f"z = {v:g}" for v in z])
+    ax.set_yticks([0.0, 1 / C, 1.0], ["0", "1/C", "1"])
+    ax.set_ylim(0, 1.15)
+    title = ax.set_title("", fontsize=10)
+
+    def callback(temperature: float) -> dict:
+        p = np.asarray(fn((z / temperature)[:, None]), dtype=np.float64).reshape(C)
+        for k, (bar, text) in enumerate(zip(bars, texts)):
+            bar.set_height(p[k])
+            text.set_y(p[k] + 0.01)
+            text.set_text(f"{p[k]:.3f}")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            entropy = float(-np.sum(np.where(p > 0, p * np.log(p), 0.0)))
+        title.set_text(f"T = {temperature:.3g}: entropy {entropy:.2f} nats (uniform: log C = {np.log(C):.2f})")
+        return {"probabilities": p, "entropy": entropy}
+
+    slider = widgets.FloatLogSlider(value=temperature, base=10, min=np.log10(t_range[0]), max=np.log10(t_range[1]),
+                                    step=0.05, description="temperature T", readout_format=".3g", style=_STYLE,
+                                    layout=widgets.Layout(width="500px"))
+    return Explorer({"temperature": slider}, callback, figure)
+
+
+def softmax_training_snapshots(
+    X: np.ndarray,
+    Y: np.ndarray,
+    layer_dims: Sequence[int],
+    *,
+    num_epochs: int = 500,
+    every: int = 10,
+    learning_rate: float = 0.01,
+    seed: int = 0,
+) -> tuple[dict[int, dict[str, np.ndarray]], np.ndarray]:
+    """Train a softmax network with Adam (dlcore reference functions), keeping snapshots.
+
+    X : (n0, m).  Y : one-hot (C, m).  layer_dims : ``[n0, ..., C]``, He initialisation.
+    Returns ``(snapshots, costs)``: ``{epoch: parameters}`` for epochs 0, every, 2 every,
+    ..., num_epochs (the parameters *before* that epoch's update; ``num_epochs`` holds the
+    final ones) and the cost of each epoch, (num_epochs,).
+    """
+    X, Y = as_array(X, "X", ndim=2), as_array(Y, "Y", ndim=2)
+    parameters = initialize_parameters_deep(list(layer_dims), "he", make_rng(seed=seed))
+    v, s = initialize_adam(parameters)
+    snapshots, costs = {}, np.zeros(num_epochs)
+    for epoch in range(num_epochs):
+        if epoch % every == 0:
+            snapshots[epoch] = parameters
+        AL, caches = model_forward_softmax(X, parameters)
+        costs[epoch] = softmax_cross_entropy(AL, Y)
+        grads = model_backward_softmax(AL, Y, caches)
+        parameters, v, s = update_parameters_with_adam(parameters, grads, v, s, epoch + 1, learning_rate)
+    snapshots[num_epochs] = parameters
+    return snapshots, costs
+
+
+def training_regions_explorer(
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
+    snapshots: Mapping[int, dict[str, np.ndarray]] | None = None,
+    *,
+    predict_proba: Callable[[np.ndarray, dict], np.ndarray] | None = None,
+    costs: Sequence[float] | None = None,
+    epoch: int | None = None,
+    resolution: int = 80,
+    seed: int = 0,
+) -> Explorer:
+    """The decision regions of a multi-class network at the saved epochs of one training run.
+
+    X : (2, m) points.  Y : their labels (1, m) / (m,) or one-hot (C, m).
+    snapshots : ``{epoch: parameters}`` saved during training.
+    predict_proba : ``predict_proba(points, parameters) -> (C, k)`` class probabilities
+        (the student's forward pass; default ``model_forward_softmax(points, p)[0]``).
+    costs : the training cost of every epoch, drawn on the right with the chosen epoch marked.
+    Default: 300 points of three spirals and :func:`softmax_training_snapshots` of a
+    ``[2, 32, 3]`` network.
+    Each region gets the colour of its predicted class (the argmax), faded towards white
+    where the network is unsure (largest probability near 1/C).
+    Callback: ``epoch`` -> ``{"accuracy", "labels", "confidence"}`` (the last two on the grid).
+    """
+    if X is None or Y is None:
+        X, Y = spirals(m=300, noise=0.2, C=3, seed=seed)
+    X = as_array(X, "X", ndim=2)
+    labels = class_labels(Y)
+    if snapshots is None:
+        C = int(labels.max()) + 1
+        snapshots, costs = softmax_training_snapshots(X, one_hot(labels, C), [X.shape[0], 32, C], seed=seed)
+    if not snapshots:
+        raise ValueError("`snapshots` must hold at least one {epoch: parameters} entry.")
+    proba = predict_proba or (lambda P, p: model_forward_softmax(P, p)[0])
+    epochs = sorted(int(e) for e in snapshots)
+
+    lo, hi = X.min(axis=1), X.max(axis=1)
+    pad = 0.1 * np.maximum(hi - lo, 1e-9)
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.vstack([gx.ravel(), gy.ravel()])
+    palette = np.array([to_rgb(c) for c in CLASS_COLORS])
+
+    # Few texts (no ticks on the plane, three on the cost axis): text is most of a redraw's cost.
+    figure, axes = _new_figure(8.0 if costs is not None else 4.2, 3.6, ncols=2 if costs is not None else 1)
+    ax = axes[0] if costs is not None else axes
+    image = ax.imshow(np.ones((resolution, resolution, 3)), extent=(xs[0], xs[-1], ys[0], ys[-1]), origin="lower",
+                      interpolation="nearest", aspect="auto")
+    ax.scatter(X[0], X[1], c=palette[labels % len(palette)], s=10, edgecolors="k", linewidths=0.4)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set_xticks([])
+    ax.set_yticks([])
+    title = ax.set_title("", fontsize=10)
+    marker = cost_title = None
+    if costs is not None:
+        ax_cost = axes[1]
+        costs = as_array(costs, "costs", ndim=1)
+        ax_cost.plot(np.arange(costs.size), costs, color="C0")
+        ax_cost.set_yscale("log")
+        low = 10.0 ** np.floor(np.log10(max(float(costs.min()), 1e-6)))
+        top = 10.0 ** np.floor(np.log10(float(costs.max())))
+        ax_cost.set_yticks(np.geomspace(low, top, int(round(np.log10(top / low))) + 1), minor=False)
+        ax_cost.yaxis.set_minor_locator(NullLocator())
+        ax_cost.set_ylim(low, 1.5 * float(costs.max()))
+        ax_cost.set_xticks(np.linspace(0, costs.size, 3))
+        ax_cost.set_xlabel("epoch")
+        marker = ax_cost.axvline(epochs[0], color="C3", linewidth=1.5)
+        cost_title = ax_cost.set_title("", fontsize=10)
+
+    def callback(epoch: int) -> dict:
+        chosen = max([e for e in epochs if e <= epoch], default=epochs[0])
+        parameters = snapshots[chosen]
+        P = np.asarray(proba(grid, parameters), dtype=np.float64)
+        C = P.shape[0]
+        grid_labels, confidence = np.argmax(P, axis=0), np.max(P, axis=0)
+        strength = np.clip((confidence - 1 / C) / (1 - 1 / C), 0.0, 1.0)[:, None]
+        rgb = 1.0 - 0.6 * strength * (1.0 - palette[grid_labels % len(palette)])
+        image.set_data(rgb.reshape(resolution, resolution, 3))
+        predicted = np.argmax(np.asarray(proba(X, parameters)), axis=0)
+        accuracy = float(np.mean(predicted == labels))
+        title.set_text(f"epoch {chosen}: training accuracy {accuracy:.1%}")
+        if marker is not None:
+            marker.set_xdata([chosen, chosen])
+            at = min(chosen, costs.size - 1)
+            cost_title.set_text(f"training cost {costs[at]:.3f} (log C = {np.log(C):.2f})")
+        return {"accuracy": accuracy, "labels": grid_labels.reshape(resolution, resolution),
+                "confidence": confidence.reshape(resolution, resolution)}
+
+    start = epochs[0] if epoch is None else epoch
+    slider = widgets.SelectionSlider(options=epochs, value=max([e for e in epochs if e <= start], default=epochs[0]),
+                                     description="epoch", style=_STYLE, layout=widgets.Layout(width="500px"))
+    return Explorer({"epoch": slider}, callback, figure)
+
+
+# ------------------------------------------------------------- batch normalization
+
+
+def _plain_log_axis(axis, ticks: Sequence[float]) -> None:
+    """Log-scale ``axis`` (``ax.xaxis`` or ``ax.yaxis``) with a few plain tick labels and no minor ticks.
+
+    Fewer, plain-text labels (no mathtext powers of ten) halve the time to redraw the figure.
+    """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    axis.set_major_locator(FixedLocator(list(ticks)))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def train_batchnorm_network(
+    X: np.ndarray,
+    Y: np.ndarray,
+    parameters: dict[str, np.ndarray],
+    learning_rate: float,
+    num_iterations: int,
+    *,
+    batchnorm: bool = True,
+    bn_forward: Callable | None = None,
+    bn_backward: Callable | None = None,
+    update_running: Callable | None = None,
+    momentum: float = 0.9,
+    track_running: bool = True,
+    record_stats: bool = False,
+) -> dict:
+    """Full-batch gradient descent on ``[LINEAR -> (BATCHNORM) -> RELU] x (L-1) -> LINEAR -> SIGMOID``.
+
+    X : (n0, m).  Y : (1, m) 0/1 labels.  parameters : ``{"W1", "b1", ...}`` (not modified).
+    With ``batchnorm``, every hidden layer normalises ``Z{l} = W{l} A{l-1}`` (its bias
+    ``b{l}`` is left out: ``beta{l}`` plays its role) with ``gamma{l}`` (ones at the start)
+    and ``beta{l}`` (zeros), learned by the same gradient descent, and keeps running
+    averages of the batch statistics (``mean{l}`` from zeros, ``var{l}`` from ones) unless
+    ``track_running`` is False.
+    bn_forward, bn_backward, update_running : the student's ``batchnorm_forward``,
+    ``batchnorm_backward`` and ``update_running_averages`` (default: dlcore's).
+    The gradients of gamma and beta are divided by m, as linear_backward does for dW, db.
+
+    Returns a dict: ``"costs"`` (num_iterations,) cross-entropy before each step (NaN
+    once training has diverged), ``"diverged"``, ``"parameters"``, ``"bn_parameters"``
+    (``{"gamma{l}", "beta{l}"}``), ``"running"`` (``{"mean{l}", "var{l}"}``); with
+    ``record_stats`` also ``"input_mean"`` and ``"input_std"``: for each hidden layer l a
+    (num_iterations, n[l]) array of the mean and standard deviation over the examples of
+    each unit's ReLU input (``Z{l}`` without batch norm, ``Z_tilde{l}`` with it).
+    """
+    bn_forward = bn_forward or batchnorm_forward
+    bn_backward = bn_backward or batchnorm_backward
+    update_running = update_running or update_running_averages
+    L = len(parameters) // 2
+    W = [None] + [np.array(parameters[f"W{l}"], dtype=float) for l in range(1, L + 1)]
+    b = [None] + [np.array(parameters[f"b{l}"], dtype=float) for l in range(1, L + 1)]
+    gamma = [None] + [np.ones((W[l].shape[0], 1)) for l in range(1, L)]
+    beta = [None] + [np.zeros((W[l].shape[0], 1)) for l in range(1, L)]
+    run_mean = [None] + [np.zeros((W[l].shape[0], 1)) for l in range(1, L)]
+    run_var = [None] + [np.ones((W[l].shape[0], 1)) for l in range(1, L)]
+    m = X.shape[1]
+    costs = np.full(num_iterations, np.nan)
+    stats = {"input_mean": [np.full((num_iterations, W[l].shape[0]), np.nan) for l in range(1, L)],
+             "input_std": [np.full((num_iterations, W[l].shape[0]), np.nan) for l in range(1, L)]}
+    diverged = False
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for i in range(num_iterations):
+            A, caches = X, []
+            for l in range(1, L):
+                Z = W[l] @ A
+                if batchnorm:
+                    Z, bn_cache = bn_forward(Z, gamma[l], beta[l])
+                    if track_running:
+                        run_mean[l], run_var[l] = update_running(run_mean[l], run_var[l], bn_cache["mu"],
+                                                                 bn_cache["var"], momentum)
+                else:
+                    Z, bn_cache = Z + b[l], None
+                if record_stats:
+                    stats["input_mean"][l - 1][i] = Z.mean(axis=1)
+                    stats["input_std"][l - 1][i] = Z.std(axis=1)
+                caches.append((A, Z, bn_cache))
+                A = np.maximum(Z, 0.0)
+            AL = 1.0 / (1.0 + np.exp(-(W[L] @ A + b[L])))
+            clipped = np.clip(AL, 1e-15, 1.0 - 1e-15)
+            cost = float(-np.mean(Y * np.log(clipped) + (1 - Y) * np.log(1 - clipped)))
+            if not np.isfinite(cost) or not np.isfinite(AL).all():
+                diverged = True
+                break
+            costs[i] = cost
+            dZ = AL - Y
+            new_W, dA = W[L] - learning_rate * (dZ @ A.T) / m, W[L].T @ dZ
+            b[L] = b[L] - learning_rate * dZ.sum(axis=1, keepdims=True) / m
+            W[L] = new_W
+            for l in range(L - 1, 0, -1):
+                A_prev, Z, bn_cache = caches[l - 1]
+                dZ = np.where(Z > 0, dA, 0.0)
+                if batchnorm:
+                    dZ, dgamma, dbeta = bn_backward(dZ, bn_cache)
+                    gamma[l] = gamma[l] - learning_rate * dgamma / m
+                    beta[l] = beta[l] - learning_rate * dbeta / m
+                else:
+                    b[l] = b[l] - learning_rate * dZ.sum(axis=1, keepdims=True) / m
+                dA = W[l].T @ dZ
+                W[l] = W[l] - learning_rate * (dZ @ A_prev.T) / m
+    result = {
+        "costs": costs,
+        "diverged": diverged,
+        "parameters": {f"{p}{l}": (W if p == "W" else b)[l] for l in range(1, L + 1) for p in "Wb"},
+        "bn_parameters": {f"{p}{l}": (gamma if p == "gamma" else beta)[l] for l in range(1, L) for p in ("gamma", "beta")}
+        if batchnorm else None,
+        "running": {f"{p}{l}": (run_mean if p == "mean" else run_var)[l] for l in range(1, L) for p in ("mean", "var")}
+        if batchnorm else None,
+    }
+    if record_stats:
+        result.update(stats)
+    return result
+
+
+def _training_verdict(costs: np.ndarray) -> str:
+    """A few words on a cost curve: trains, unstable, stuck or diverged."""
+    finite = costs[np.isfinite(costs)]
+    if finite.size < costs.size:
+        return f"diverged after {finite.size} steps"
+    first, last, top = finite[0], finite[-1], finite.max()
+    if top > 1.5 * first:
+        tail = "then stuck" if last > 0.9 * first else f"then {last:.2f}"
+        return f"blew up (cost {top:.1f}), {tail}"
+    if last > 0.9 * first:
+        return f"barely learns: {first:.2f} -> {last:.2f}"
+    return f"trains: {first:.2f} -> {last:.2f}"
+
+
+def batchnorm_learning_rate_explorer(
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
+    layer_dims: Sequence[int] = (2, 10, 10, 10, 10, 1),
+    *,
+    num_iterations: int = 60,
+    learning_rate: float = 0.5,
+    lr_range: tuple[float, float] = (0.01, 30.0),
+    grid_points: int = 13,
+    bn_forward: Callable | None = None,
+    bn_backward: Callable | None = None,
+    seed: int = 0,
+) -> Explorer:
+    """The same deep network trained with and without batch norm, for a log-scale learning-rate slider.
+
+    X, Y : binary data (default: 200 two-moons points).  layer_dims : the network, He
+    initialised once (seed), the same weights for both runs.  bn_forward, bn_backward :
+    the student's functions (default: dlcore's).  The right panel shows the final cost of
+    both networks on a grid of ``grid_points`` learning rates, computed once.
+    Callback: ``learning_rate`` -> ``{"costs", "costs_bn", "verdict", "verdict_bn"}``.
+    """
+    if X is None or Y is None:
+        X, Y = moons(m=200, noise=0.2, seed=seed)
+    X, Y = as_array(X, "X", ndim=2), as_array(Y, "Y", ndim=2)
+    parameters = initialize_parameters_deep(list(layer_dims), "he", make_rng(seed=seed + 1))
+    fns = dict(bn_forward=bn_forward, bn_backward=bn_backward)
+
+    def run(lr: float, batchnorm: bool) -> np.ndarray:
+        return train_batchnorm_network(X, Y, parameters, lr, num_iterations, batchnorm=batchnorm,
+                                       track_running=False, **fns)["costs"]
+
+    def final(costs: np.ndarray) -> float:
+        return float(costs[-1]) if np.isfinite(costs[-1]) else np.inf
+
+    figure, (ax, ax_grid) = _new_figure(9.0, 3.6, ncols=2)
+    iterations = np.arange(num_iterations)
+    (line,) = ax.plot(iterations, np.full(num_iterations, np.nan), color="C3", linewidth=2, label="without batch norm")
+    (line_bn,) = ax.plot(iterations, np.full(num_iterations, np.nan), color="C0", linewidth=2, label="with batch norm")
+    ax.set_yscale("log")
+    _plain_log_axis(ax.yaxis, (0.03, 0.1, 0.3, 1, 3, 10, 30))
+    ax.set_ylim(0.02, 40.0)
+    ax.set_xlim(0, num_iterations)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cost")
+    ax.legend(loc="lower left", fontsize=8)
+    title = ax.set_title("", fontsize=9, y=1.0, loc="left")
+
+    grid = np.logspace(np.log10(lr_range[0]), np.log10(lr_range[1]), grid_points)
+    finals = np.array([[final(run(lr, bn)) for lr in grid] for bn in (False, True)])
+    shown = np.minimum(finals, 30.0)  # a diverged run (inf) is drawn at the top
+    ax_grid.plot(grid, shown[0], "o-", color="C3", label="without batch norm")
+    ax_grid.plot(grid, shown[1], "s-", color="C0", label="with batch norm")
+    ax_grid.axhline(np.log(2), color="0.6", linestyle=":", linewidth=1)
+    ax_grid.annotate("log 2: no better than a coin", (grid[0], np.log(2)), fontsize=7, color="0.4",
+                     xytext=(0, 3), textcoords="offset points")
+    ax_grid.legend(loc="upper left", fontsize=8)
+    ax_grid.set_xscale("log")
+    ax_grid.set_yscale("log")
+    _plain_log_axis(ax_grid.xaxis, (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30))
+    _plain_log_axis(ax_grid.yaxis, (0.03, 0.1, 0.3, 1, 3, 10, 30))
+    ax_grid.set_ylim(0.02, 40.0)
+    ax_grid.set_xlabel("learning rate")
+    ax_grid.set_ylabel(f"cost after {num_iterations} iterations")
+    marker = ax_grid.axvline(learning_rate, color="k", linewidth=1)
+    ax_grid.set_title("each point: one full training run", fontsize=9, y=1.0)
+
+    def callback(learning_rate: float) -> dict:
+        costs, costs_bn = run(learning_rate, False), run(learning_rate, True)
+        line.set_ydata(costs)
+        line_bn.set_ydata(costs_bn)
+        verdict, verdict_bn = _training_verdict(costs), _training_verdict(costs_bn)
+        title.set_text(f"learning rate {learning_rate:.3g}\nwithout BN: {verdict}\nwith BN: {verdict_bn}")
+        marker.set_xdata([learning_rate, learning_rate])
+        return {"costs": costs, "costs_bn": costs_bn, "verdict": verdict, "verdict_bn": verdict_bn,
+                "grid": grid, "grid_final": finals}
+
+    low, high = np.log10(lr_range[0]), np.log10(lr_range[1])
+    slider = widgets.FloatLogSlider(value=learning_rate, base=10, min=low, max=high, step=0.05,
+                                    description="learning rate", readout_format=".3g", continuous_update=False,
+                                    style=_STYLE, layout=widgets.Layout(width="500px"))
+    return BlitExplorer({"learning_rate": slider}, callback, figure, [line, line_bn, title, marker])
+
+
+def minibatch_normalization_noise(
+    batch_size: int, *, num_batches: int = 400, seed: int = 0, bn_forward: Callable | None = None
+) -> dict:
+    """How much one example's batch-normalised value varies with the mini-batch it lands in.
+
+    One unit's pre-activation over a population of 5000 examples (a skewed, ReLU-like
+    distribution) and one fixed example ``z0`` in it. Each of ``num_batches`` mini-batches
+    holds ``z0`` and ``batch_size - 1`` others drawn at random; all batches are
+    normalised at once as the rows of one (num_batches, batch_size) array (each row is
+    normalised over its columns, exactly as batch norm does for a unit).
+    Returns ``{"values"}`` (num_batches,) normalised values of ``z0``, ``"population"``
+    (its value with the statistics of the whole population) and ``"std"`` (of values).
+    """
+    bn_forward = bn_forward or batchnorm_forward
+    population = make_rng(seed=seed).gamma(2.0, 1.0, size=5000)
+    z0 = float(np.quantile(population, 0.8))
+    rng = make_rng(seed=seed + 1)
+    Z = population[rng.integers(0, population.size, size=(num_batches, batch_size))]
+    Z[:, 0] = z0
+    n = num_batches
+    values = bn_forward(Z, np.ones((n, 1)), np.zeros((n, 1)))[0][:, 0]
+    population_value = (z0 - population.mean()) / population.std()
+    return {"values": values, "population": float(population_value), "std": float(values.std())}
+
+
+def batchnorm_noise_explorer(
+    batch_size: int = 32, *, num_batches: int = 400, bn_forward: Callable | None = None, seed: int = 0
+) -> Explorer:
+    """A mini-batch-size slider: the spread of one example's normalised value from batch to batch.
+
+    Uses :func:`minibatch_normalization_noise` (with the student's ``bn_forward`` if given).
+    Left: histogram of the example's normalised value over the batches, and its value with
+    the population statistics. Right: the spread against the batch size (computed once).
+    Callback: ``batch_size`` -> the dict of :func:`minibatch_normalization_noise`.
+    """
+    sizes = [2, 4, 8, 16, 32, 64, 128, 256, 512]
+
+    def noise(size: int) -> dict:
+        return minibatch_normalization_noise(size, num_batches=num_batches, seed=seed, bn_forward=bn_forward)
+
+    spreads = [noise(s)["std"] for s in sizes]
+    figure, (ax, ax_std) = _new_figure(9.0, 3.4, ncols=2)
+    edges = np.linspace(-1.5, 3.0, 46)
+    first = noise(batch_size)
+    stairs = ax.stairs(np.zeros(edges.size - 1), edges, fill=True, color="C0", alpha=0.7,
+                       label="its value in each mini-batch")
+    ax.axvline(first["population"], color="k", linestyle="--", linewidth=1.2,
+               label="with the statistics of all the data")
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0, num_batches * 0.85)
+    ax.set_xlabel("normalised value of one fixed example")
+    ax.set_ylabel("number of mini-batches")
+    ax.legend(loc="upper left", fontsize=8)
+    title = ax.set_title("", fontsize=9, y=1.0)
+    ax_std.plot(sizes, spreads, "o-", color="C0")
+    ax_std.set_xscale("log", base=2)
+    ax_std.set_yscale("log")
+    _plain_log_axis(ax_std.xaxis, sizes)
+    _plain_log_axis(ax_std.yaxis, (0.05, 0.1, 0.2, 0.5, 1))
+    ax_std.set_xlabel("mini-batch size")
+    ax_std.set_ylabel("spread (std) of the normalised value")
+    (point,) = ax_std.plot([], [], "o", markersize=11, color="C3")
+    ax_std.set_title("noise from the batch statistics", fontsize=9, y=1.0)
+
+    def callback(batch_size: int) -> dict:
+        result = noise(batch_size)
+        counts, _ = np.histogram(np.clip(result["values"], edges[0], edges[-1]), bins=edges)
+        stairs.set_data(counts)
+        point.set_data([batch_size], [result["std"]])
+        title.set_text(f"mini-batch of {batch_size}: the same example's normalised value varies "
+                       f"by ±{result['std']:.2f}")
+        return result
+
+    slider = widgets.SelectionSlider(options=sizes, value=batch_size, description="mini-batch size",
+                                     style=_STYLE, layout=widgets.Layout(width="500px"))
+    return BlitExplorer({"batch_size": slider}, callback, figure, [stairs, point, title])

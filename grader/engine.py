@@ -128,7 +128,8 @@ class Session:
         self.provided = {k: v for k, v in self.provided.items() if k in provided}
         self.exercises = set(EXERCISES.get(assignment, ()))
         self.box: Sandbox | None = None
-        self.cells: list[tuple[int, str]] = []      # (index, source) of student cells that ran fine
+        self.cells: list[tuple[int, str, int | None]] = []  # (index, source, statements to run) to replay
+        self.progress = -1
         self.deadline = time.monotonic() + limits.submission_timeout
         self.child = False
         self.child_dead: str | None = None
@@ -148,8 +149,8 @@ class Session:
         self.box.start()
         self.box.send({"op": "prelude", "imports": self.imports, "provided": list(self.provided)})
         self.box.receive(self._left(max(30.0, self.limits.call_timeout)))
-        for index, source in self.cells:
-            self.box.send({"op": "exec", "source": source, "label": f"<cell {index}>"})
+        for index, source, upto in self.cells:
+            self.box.send({"op": "exec", "source": source, "label": f"<cell {index}>", "upto": upto})
             self._receive_serving(self.limits.call_timeout, allowed=set(self.provided))
 
     def close(self) -> None:
@@ -159,28 +160,30 @@ class Session:
         self.child = False
 
     def run_cell(self, index: int, source: str) -> CellRun:
-        """Execute one student cell; a cell that hangs or ends the process is left out."""
+        """Execute one student cell. A statement that hangs or ends the process is cut: the
+        sandbox is replaced, and the statements before it are kept (as in a kernel)."""
+        self.progress = -1
         try:
             if self.box is None or not self.box.alive():
                 self._start()
             self.box.send({"op": "exec", "source": source, "label": f"<cell {index}>"})
             reply = self._receive_serving(self.limits.call_timeout, allowed=set(self.provided))
-        except SandboxTimeout as exc:
-            self.close()
-            why = str(exc) if "whole submission" in str(exc) else \
-                f"did not finish within {self.limits.call_timeout:g} s (an endless loop or a long computation?)"
-            self.events.append(f"cell {index} {why}")
-            return CellRun({"type": "TimeoutError", "types": ["TimeoutError"], "message": f"this cell {why}; it was skipped", "trace": ""})
         except SandboxError as exc:
+            timeout = isinstance(exc, SandboxTimeout)
             self.close()
-            self.events.append(f"cell {index} ended its process ({exc})")
-            return CellRun({"type": "ProcessEnded", "types": ["ProcessEnded"],
-                            "message": f"this cell ended the Python process ({exc}); it was skipped", "trace": ""})
-        if reply.get("op") == "ended":
-            self.close()
-            return CellRun({"type": "ProcessEnded", "types": [], "message": "this cell ended the Python process; it was skipped", "trace": ""})
-        if reply.get("ok"):
-            self.cells.append((index, source))
+            if timeout and "whole submission" in str(exc):
+                why = str(exc)
+            elif timeout:
+                why = f"did not finish within {self.limits.call_timeout:g} s (an endless loop or a long computation?)"
+            else:
+                why = f"ended the Python process ({exc})"
+            kept = max(self.progress, 0)
+            self.cells.append((index, source, kept))
+            self.events.append(f"cell {index}: statement {kept + 1} {why}")
+            return CellRun({"type": "TimeoutError" if timeout else "ProcessEnded", "types": [],
+                            "message": f"statement {kept + 1} of this cell {why}; it was cut "
+                                       f"(the {kept} statement(s) before it were kept)", "trace": ""})
+        self.cells.append((index, source, None))
         return CellRun(reply.get("error"), str(reply.get("output", "")))
 
     # -- one exercise ------------------------------------------------------------------------------
@@ -243,9 +246,12 @@ class Session:
         deadline = time.monotonic() + self._left(limit)
         while True:
             msg = self.box.receive(max(0.0, min(deadline, self.deadline) - time.monotonic()))
-            if msg.get("op") != "callback":
+            if msg.get("op") == "progress":
+                self.progress = int(msg.get("statement", -1))
+            elif msg.get("op") == "callback":
+                self.box.send(self._callback(msg, allowed))
+            else:
                 return msg
-            self.box.send(self._callback(msg, allowed))
 
     def _callback(self, msg: dict, allowed: set[str]) -> dict:
         name = str(msg.get("name"))

@@ -62,3 +62,45 @@ def test_bad_arguments_are_named():
         compute_cost(np.full((1, 3), 0.5), np.ones(3))
     with pytest.raises(ValueError, match="`AL`.*empty"):
         compute_cost(np.zeros((1, 0)), np.zeros((1, 0)))
+
+
+# --- labels outside {0, 1}: the cost follows the literal formula, like its gradient ---------
+
+
+def _literal_cost(AL, Y):
+    return float(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / Y.shape[1])
+
+
+def test_random_normal_labels_follow_the_literal_formula():
+    # As in a published test of another course: uniform predictions, randn labels. At
+    # a = 1/2 every example costs log 2 whatever its label (the masked formula gave 0.9002).
+    rng = np.random.default_rng(1)
+    Y = np.array([[-1.30315723, 0.34558419, 2.21, -0.5, 1.1]])
+    assert compute_cost(np.full((1, 5), 0.5), Y) == pytest.approx(math.log(2), rel=1e-14)
+    AL = rng.uniform(0.05, 0.95, (1, 7))
+    Y = 2.0 * rng.standard_normal((1, 7))
+    assert compute_cost(AL, Y) == pytest.approx(_literal_cost(AL, Y), rel=1e-13)
+
+
+@pytest.mark.parametrize("labels", [[[-1.5, 0.3, 2.5]], [[1.7, 1.0, 0.0]], [[-0.2, -3.0, 4.0]]])
+def test_cost_and_gradient_agree_for_labels_outside_zero_one(labels):
+    Y = np.array(labels, dtype=float)
+    AL = np.array([[0.2, 0.55, 0.9]])
+    dAL = cross_entropy_backward(AL, Y)
+    report = check_gradients(lambda a: compute_cost(a, Y), AL.copy(), dAL / Y.shape[1])
+    assert report.difference < 1e-7, str(report)
+
+
+def test_soft_labels_inside_zero_one_unchanged():
+    AL, Y = np.array([[0.3, 0.8]]), np.array([[0.25, 0.9]])
+    assert compute_cost(AL, Y) == pytest.approx(_literal_cost(AL, Y), rel=1e-14)
+
+
+def test_non_finite_labels_are_refused_by_cost_and_gradient():
+    AL = np.full((1, 3), 0.5)
+    for bad in (np.nan, np.inf):
+        Y = np.array([[1.0, bad, 0.0]])
+        with pytest.raises(ValueError, match="`Y`.*finite"):
+            compute_cost(AL, Y)
+        with pytest.raises(ValueError, match="`Y`.*finite"):
+            cross_entropy_backward(AL, Y)

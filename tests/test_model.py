@@ -159,3 +159,14 @@ def test_bad_arguments_are_named():
         update_parameters(params, {k: v for k, v in grads.items() if k != "dW2"}, 0.1)
     with pytest.raises(ValueError, match=r"`grads\['db1'\]`"):
         update_parameters(params, dict(grads, db1=np.zeros((4, 2))), 0.1)
+
+
+def test_model_backward_is_the_gradient_of_compute_cost_for_random_normal_labels():
+    # Labels outside {0, 1} (some published tests draw them with randn): the cost and
+    # the gradients follow the same literal formula, so they still agree.
+    X, _, params = random_problem([3, 4, 2, 1], 6, 12)
+    Y = np.random.default_rng(12).standard_normal((1, 6))
+    AL, caches = model_forward(X, params)
+    grads = model_backward(AL, Y, caches)
+    report = check_gradients(_cost_of_params(X, Y), params, grads)
+    assert report.difference < 1e-7, str(report)

@@ -312,3 +312,129 @@ def test_bad_arguments_raise_value_error_naming_them(kwargs, word):
     X, Y, dims = args.pop("X"), args.pop("Y"), args.pop("layer_dims")
     with pytest.raises(ValueError, match=word):
         train(X, Y, dims, **args)
+
+
+# ------------------------------------------------- the fast path agrees with the graded functions
+
+
+def _reference_training(X, Y, dims, optimizer, lr, epochs, seed, task):
+    """Full-batch training written with the public graded functions (new arrays at every step)."""
+    from dlcore.model import model_backward, model_forward, update_parameters
+    from dlcore.optim import (initialize_adam, initialize_velocity, update_parameters_with_adam,
+                              update_parameters_with_momentum, update_parameters_with_rmsprop)
+    from dlcore.softmax import model_backward_softmax, model_forward_softmax
+
+    forward, backward = (model_forward, model_backward) if task == "binary" else (model_forward_softmax,
+                                                                                 model_backward_softmax)
+    p = initialize_parameters_deep(dims, "he", np.random.default_rng(seed))
+    v, s = initialize_adam(p)
+    for t in range(1, epochs + 1):
+        AL, caches = forward(X, p)
+        grads = backward(AL, Y, caches)
+        if optimizer == "gd":
+            p = update_parameters(p, grads, lr)
+        elif optimizer == "momentum":
+            p, v = update_parameters_with_momentum(p, grads, v, 0.9, lr)
+        elif optimizer == "rmsprop":
+            p, s = update_parameters_with_rmsprop(p, grads, s, 0.99, lr, 1e-8)
+        else:
+            p, v, s = update_parameters_with_adam(p, grads, v, s, t, lr, 0.9, 0.99, 1e-8)
+    return p
+
+
+@pytest.mark.parametrize("optimizer, lr", [("gd", 0.3), ("momentum", 0.3), ("rmsprop", 0.01), ("adam", 0.01)])
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
+def test_training_loop_matches_the_graded_functions(moons_data, optimizer, lr, task):
+    X, Y = moons_data
+    dims = [2, 12, 6, 1] if task == "binary" else [2, 12, 6, 2]
+    labels = Y if task == "binary" else one_hot(Y.astype(int), 2)
+    result = train(X, labels, dims, optimizer=optimizer, learning_rate=lr, num_epochs=25, beta2=0.99, seed=3)
+    expected = _reference_training(X, labels, dims, optimizer, lr, 25, 3, task)
+    for key, value in expected.items():
+        np.testing.assert_allclose(result.parameters[key], value, rtol=1e-9, atol=1e-12, err_msg=key)
+
+
+def test_optimizer_moments_are_those_of_dlcore_optim():
+    from dlcore.optim import initialize_adam, update_parameters_with_adam
+    from dlcore.train import _Optimizer
+
+    rng = np.random.default_rng(5)
+    p = initialize_parameters_deep([4, 3, 2], "he", rng)
+    ours = {k: w.copy() for k, w in p.items()}
+    optimizer = _Optimizer("adam", ours, beta=0.9, beta1=0.8, beta2=0.95, epsilon=1e-8)
+    v, s = initialize_adam(p)
+    for t in range(1, 6):
+        grads = {f"d{k}": rng.standard_normal(w.shape) for k, w in p.items()}
+        p, v, s = update_parameters_with_adam(p, grads, v, s, t, 0.05, 0.8, 0.95, 1e-8)
+        optimizer.step(ours, {k: g.copy() for k, g in grads.items()}, 0.05)
+    ours_v, ours_s = optimizer.moments()
+    for k in p:
+        np.testing.assert_allclose(ours[k], p[k], rtol=1e-12)
+        np.testing.assert_allclose(ours_v[f"d{k}"], v[f"d{k}"], rtol=1e-12)
+        np.testing.assert_allclose(ours_s[f"d{k}"], s[f"d{k}"], rtol=1e-12)
+
+
+def test_backward_skips_dA0_and_reuses_its_arrays_between_steps():
+    from dlcore.train import _Workspace
+
+    X, y = data.spirals(m=50, C=3, seed=0)
+    Y = one_hot(y, 3)
+    dims = [2, 8, 5, 3]
+    net = _Network(initialize_parameters_deep(dims, "he", np.random.default_rng(0)), "multiclass")
+    workspace = _Workspace()
+    AL, caches = _forward(X, net, training=True, workspace=workspace)
+    grads, _ = _backward(AL, Y, caches, net, 1.0, 0.0, workspace)
+    fresh_AL, fresh_caches = _forward(X, net, training=True)
+    fresh, _ = _backward(fresh_AL, Y, fresh_caches, net, 1.0, 0.0)
+    assert set(grads) == {f"d{p}{l}" for l in (1, 2, 3) for p in "Wb"}  # no dA0 (nor any dA)
+    for key in grads:
+        np.testing.assert_array_equal(grads[key], fresh[key])
+    first = {key: grads[key] for key in grads if key.startswith("dW")}
+    AL, caches = _forward(X, net, training=True, workspace=workspace)
+    grads, _ = _backward(AL, Y, caches, net, 1.0, 0.0, workspace)
+    assert all(grads[key] is first[key] for key in first)  # the same arrays, overwritten
+
+
+def test_training_leaves_the_callers_arrays_unchanged(moons_data):
+    X, Y = moons_data
+    X0, Y0 = X.copy(), Y.copy()
+    for kwargs in (dict(), dict(mini_batch_size=64, keep_prob=0.8, lambd=0.5), dict(batchnorm=True)):
+        result = train(X, Y, [2, 8, 1], num_epochs=3, seed=0, **kwargs)
+        result.predict_proba(X)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+
+
+def test_predict_names_X_with_the_wrong_number_of_rows(moons_data):
+    X, Y = moons_data
+    result = train(X, Y, [2, 4, 1], num_epochs=2, seed=0)
+    with pytest.raises(ValueError, match="`X` must have 2 rows"):
+        result.predict(np.zeros((3, 5)))
+
+
+def test_bad_optimizer_settings_are_named():
+    X, Y = np.zeros((2, 4)), np.array([[0, 1, 1, 0]])
+    with pytest.raises(ValueError, match="`beta1`"):
+        train(X, Y, [2, 3, 1], optimizer="adam", beta1=1.0, num_epochs=1)
+    with pytest.raises(ValueError, match="`beta2`"):
+        train(X, Y, [2, 3, 1], optimizer="rmsprop", beta2=-0.1, num_epochs=1)
+    with pytest.raises(ValueError, match="`epsilon`"):
+        train(X, Y, [2, 3, 1], optimizer="adam", epsilon=0.0, num_epochs=1)
+    with pytest.raises(ValueError, match="`beta`"):
+        train(X, Y, [2, 3, 1], optimizer="momentum", beta=1.5, num_epochs=1)
+
+
+def test_cross_entropy_is_that_of_dlcore_losses():
+    from dlcore.losses import compute_cost
+    from dlcore.softmax import softmax, softmax_cross_entropy
+
+    rng = np.random.default_rng(2)
+    AL = rng.uniform(0, 1, (1, 30))
+    AL[0, :3] = [0.0, 1.0, 1.0]
+    Y = (rng.random((1, 30)) < 0.5).astype(float)
+    Y[0, :3] = [1.0, 0.0, 1.0]
+    clipped = np.clip(AL, 1e-15, 1 - 1e-15)
+    assert _cross_entropy(AL, Y, "binary") == compute_cost(clipped, Y)
+    P = softmax(3 * rng.standard_normal((4, 30)))
+    Yc = one_hot(rng.integers(0, 4, 30), 4)
+    assert _cross_entropy(P, Yc, "multiclass") == softmax_cross_entropy(np.clip(P, 1e-15, 1 - 1e-15), Yc)
