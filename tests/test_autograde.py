@@ -23,12 +23,10 @@ from nbformat.v4 import new_code_cell, new_output
 from grader import REPO, SOLUTIONS
 from grader.autograde import CSV_COLUMNS, FLAG_COLUMNS
 from grader.notebooks import assignments, cell_by_grade_id, grade_cells, grade_id, hidden_lines, is_answer, is_test, read
-from grader.preprocessors import HideHiddenTestLines, StderrIsNotFailure
-from grader.tamper import scan_source
 
 ASSIGNMENTS = assignments(SOLUTIONS)
 FIRST = "01_forward_propagation"
-TIMEOUT = 5  # seconds per cell, for the looping student; no cell of the notebooks needs 1 s
+TIMEOUT = 2  # seconds per call of a student's function, for the looping students; correct calls take ms
 
 
 # --- the class of made-up students --------------------------------------------------------------
@@ -83,12 +81,52 @@ def _students(release: Path) -> dict[str, dict[str, object]]:
             # An answer that never returns: its test cell is cut and scores 0.
             "leaky_relu": "def leaky_relu(Z, alpha=0.01):\n    while True:\n        pass\n",
         })}
-        students["tamper"] = {FIRST: _with_answers(rel, {
-            **good,
-            "sigmoid": good["sigmoid"] + "\nimport sys\nsys.setprofile(None)\n",
-            "relu": "np.maximum = np.maximum\n" + good["relu"],
-            "leaky_relu": good["leaky_relu"] + "\ntry:\n    checks.leaky_relu(leaky_relu)\nexcept Exception:\n    pass\n",
-        })}
+        hostile = {
+            # patched NumPy, builtins and check helpers in the student's process: only their own answers are judged
+            "patcher": {**{k: v for k, v in good.items() if k not in ("sigmoid", "relu")},
+                        "sigmoid": "import builtins\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
+                                   "builtins.isinstance = lambda *a: True\nchecks = None\n\ndef sigmoid(Z):\n    return Z\n",
+                        "relu": "def relu(Z):\n    raise NotImplementedError()\n"},
+            # results that lie under comparison
+            "liar": {**good, "sigmoid": "class Liar(np.ndarray):\n    def __eq__(self, o):\n        return np.ones(self.shape, bool)\n"
+                                        "    __ne__ = lambda self, o: np.zeros(self.shape, bool)\n\n"
+                                        "def sigmoid(Z):\n    return np.zeros(np.shape(Z)).view(Liar)\n",
+                     "compute_cost": "class F(float):\n    def __eq__(self, o):\n        return True\n\n"
+                                     "def compute_cost(AL, Y):\n    return F(0.0)\n"},
+            # delegation by routes the kernel could not stop: a string import, a thread, the source on disk
+            "sneaky": {**good,
+                       "sigmoid": "import importlib\n\ndef sigmoid(Z):\n    return importlib.import_module('dl' + 'core').sigmoid(Z)\n",
+                       "relu": "import threading\n\ndef relu(Z):\n    out = {}\n    def run():\n        import dlcore\n        out['A'] = dlcore.relu(Z)\n"
+                               "    t = threading.Thread(target=run); t.start(); t.join()\n    return out['A']\n",
+                       "leaky_relu": f"src = open({str(REPO / 'dlcore' / 'activations.py')!r}).read()\nexec(src)\n"},
+            # faults inside one exercise each
+            "faults": {**good,
+                       "sigmoid": "import os\n\ndef sigmoid(Z):\n    os._exit(3)\n",
+                       "relu": "import ctypes\n\ndef relu(Z):\n    return ctypes.string_at(0)\n",
+                       "leaky_relu": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n\n"
+                                     "def leaky_relu(Z, alpha=0.01):\n    while True:\n        pass\n",
+                       "linear_forward": "def linear_forward(A_prev, W, b):\n    x = [np.ones(10**6) for _ in range(10**5)]\n    return x\n",
+                       "compute_cost": "import sys\n\ndef compute_cost(AL, Y):\n    sys.exit(0)\n"},
+            "flood": {**good, "relu": "def relu(Z):\n    while True:\n        print('<script>alert(1)</script>' * 100)\n"},
+            # reaching outside: solutions, the repository, startup files, other processes, the environment
+            "intruder": {**good, "sigmoid": good["sigmoid"] + f"""
+import os, glob, subprocess
+for path in [{str(REPO / 'dlcore' / 'checks' / 'core.py')!r}, {str(REPO / 'INTRUDED')!r},
+             os.path.expanduser('~/.ipython/profile_default/startup/00-x.py')] + glob.glob('/tmp/grader-course-*/course/gradebook.db'):
+    try:
+        open(path, 'a').write('# intruded\\n')
+    except Exception as exc:
+        print('blocked', type(exc).__name__)
+try:
+    print(open({str(SOLUTIONS / FIRST / (FIRST + '.ipynb'))!r}).read()[:100])
+except Exception as exc:
+    print('no solutions', type(exc).__name__)
+print('ENV', sorted(os.environ))
+subprocess.Popen(['sleep', '4242'])
+"""},
+        }
+        for name, answers in hostile.items():
+            students[name] = {FIRST: _with_answers(rel, answers)}
         meddler = _with_answers(rel, good)
         meddler.cells = [c for c in meddler.cells if grade_id(c) != "test_relu"]  # a deleted test cell
         cell_by_grade_id(meddler, "test_sigmoid").metadata.nbgrader.update(points=10, locked=False)
@@ -96,7 +134,9 @@ def _students(release: Path) -> dict[str, dict[str, object]]:
         pasted = _with_answers(rel, good)  # answers pasted into a notebook without nbgrader metadata
         pasted.cells = [nbformat.v4.new_code_cell(c.source) for c in pasted.cells if c.cell_type == "code"]
         students["pasted"] = {FIRST: pasted}
-        students["crash"] = {FIRST: _with_answers(rel, {**good, "relu": "import os\nos._exit(1)\n"})}  # kills the kernel
+        students["crash"] = {FIRST: _with_answers(rel, {**good, "relu": "import os\nos._exit(1)\n"})}  # ends its process at cell level
+        for odd in (" spaced out", "comma, name", "glob[*]?", ".dotted", "Zoë Ñandú"):
+            students[odd] = {FIRST: _with_answers(rel, good)}
         students["broken"] = {FIRST: "{this is not a notebook"}
         students["absent"] = {FIRST: None}  # an empty folder, and no folder at all for the others
     return students
@@ -128,7 +168,7 @@ def graded(tmp_path_factory):
     students = _students(tmp / "release")
     _write(tmp / "submissions", students)
     # An instructor's warning filter must not reach the grading kernel (see grader.course).
-    env = {**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning"}
+    env = {**os.environ, "PYTHONWARNINGS": "error::RuntimeWarning", "INSTRUCTOR_SECRET": "s3cr3t-token"}
     run = subprocess.run(
         [sys.executable, "-m", "grader", "autograde", str(tmp / "submissions"),
          "--output", str(tmp / "out" / "grades.csv"), "--timeout", str(TIMEOUT)],
@@ -198,27 +238,92 @@ def test_delegating_to_dlcore_scores_zero_with_the_reason(graded, a):
         assert score == (0 if gid.removeprefix("test_") in delegated else points), gid
     text = _html_text(graded["out"] / "feedback" / "delegate" / a / f"{a}.html")
     for name in delegated:
-        assert f"`{name}` hands the work to dlcore's reference" in text
+        assert re.search(rf"`{name}` (is not defined: its cell )?imports dlcore, which holds the reference solutions "
+                         r"and is not available while grading", text), name
+
+
+def _only_zero(graded, student, zeroed):
+    """``zeroed`` exercises score 0; every other exercise of notebook 01 keeps full marks."""
+    for gid, (score, points) in _score(graded, student, FIRST).items():
+        if gid.removeprefix("test_") in zeroed:
+            assert score == 0, (student, gid)
+        else:
+            assert score == points, (student, gid)
+
+
+def _feedback(graded, student) -> str:
+    return _html_text(graded["out"] / "feedback" / student / FIRST / f"{FIRST}.html")
 
 
 @pytest.mark.slow
 def test_warnings_and_stderr_of_a_correct_answer_cost_nothing(graded):
     _needs_first()
-    for gid, (score, points) in _score(graded, "noisy", FIRST).items():
-        assert score == points, gid
-    text = _html_text(graded["out"] / "feedback" / "noisy" / FIRST / f"{FIRST}.html")
-    assert "debugging relu" in text  # the stderr text is still shown to the student
+    _only_zero(graded, "noisy", set())
 
 
 @pytest.mark.slow
-def test_infinite_loop_is_cut_and_the_other_cells_are_graded(graded):
+def test_infinite_loops_cost_only_their_exercise(graded):
     _needs_first()
-    scores = _score(graded, "looping", FIRST)
-    assert scores.pop("test_leaky_relu")[0] == 0
-    for gid, (score, points) in scores.items():
-        assert score == points, gid
-    text = _html_text(graded["out"] / "feedback" / "looping" / FIRST / f"{FIRST}.html")
-    assert text.count("CellTimeoutError") >= 2  # both cuts are shown to the student
+    _only_zero(graded, "looping", {"leaky_relu"})  # the loop after relu's def is cut, relu is kept
+    assert "was cut" in _feedback(graded, "looping")
+
+
+@pytest.mark.slow
+def test_faults_stay_inside_one_exercise(graded):
+    """os._exit, a segfault, a loop ignoring SIGINT, running out of memory, sys.exit."""
+    _needs_first()
+    _only_zero(graded, "faults", {"sigmoid", "relu", "leaky_relu", "linear_forward", "compute_cost"})
+    text = _feedback(graded, "faults")
+    assert "ended its Python process" in text and "did not return within" in text
+
+
+@pytest.mark.slow
+def test_output_floods_are_capped_and_escaped(graded):
+    _needs_first()
+    _only_zero(graded, "flood", {"relu"})
+    page = graded["out"] / "feedback" / "flood" / FIRST / f"{FIRST}.html"
+    assert "<script>alert(1)</script>" not in page.read_text("utf-8")
+    assert page.stat().st_size < 3_000_000
+
+
+@pytest.mark.slow
+def test_patching_numpy_builtins_or_checks_earns_nothing(graded):
+    _needs_first()
+    _only_zero(graded, "patcher", {"sigmoid", "relu"})
+
+
+@pytest.mark.slow
+def test_lying_return_values_earn_nothing(graded):
+    _needs_first()
+    _only_zero(graded, "liar", {"sigmoid", "compute_cost"})
+
+
+@pytest.mark.slow
+def test_delegation_by_any_route_earns_nothing(graded):
+    _needs_first()
+    _only_zero(graded, "sneaky", {"sigmoid", "relu", "leaky_relu"})
+    assert "not available while grading" in _feedback(graded, "sneaky")
+
+
+@pytest.mark.slow
+def test_student_code_cannot_reach_outside_its_sandbox(graded):
+    _needs_first()
+    _only_zero(graded, "intruder", set())
+    assert not (REPO / "INTRUDED").exists()
+    assert "# intruded" not in (REPO / "dlcore" / "checks" / "core.py").read_text()
+    text = _feedback(graded, "intruder")
+    assert "s3cr3t-token" not in text and "INSTRUCTOR_SECRET" not in text
+    assert "no solutions" in text and "blocked" in text
+    left = subprocess.run(["pgrep", "-f", "sleep 4242"], capture_output=True, text=True).stdout.split()
+    assert not left, "a student's process outlived grading"
+
+
+@pytest.mark.slow
+def test_any_folder_name_is_graded(graded):
+    _needs_first()
+    for odd in (" spaced out", "comma, name", "glob[*]?", ".dotted", "Zoë Ñandú"):
+        _only_zero(graded, odd, set())
+        assert (graded["out"] / "feedback" / odd / FIRST / f"{FIRST}.html").is_file()
 
 
 @pytest.mark.slow
@@ -234,13 +339,10 @@ def test_broken_and_missing_notebooks_score_zero_with_a_message(graded):
 
 
 @pytest.mark.slow
-def test_a_dead_kernel_costs_that_submission_only(graded):
+def test_exiting_at_cell_level_costs_only_that_cell(graded):
     _needs_first()
-    assert all(score == 0 for score, _ in _score(graded, "crash", FIRST).values())
-    assert re.search(r"crash / 01_forward_propagation: failed: .*DeadKernelError", graded["run"].stderr)
-    assert "could not be graded" in _html_text(graded["out"] / "feedback" / "crash" / FIRST / f"{FIRST}.html")
-    # the students graded after it (in alphabetical order) are unaffected
-    assert all(score == points for score, points in _score(graded, "perfect", FIRST).values())
+    _only_zero(graded, "crash", {"relu"})
+    _only_zero(graded, "perfect", set())
 
 
 @pytest.mark.slow
@@ -259,39 +361,24 @@ def test_feedback_shows_no_hidden_tests(graded):
 
 
 @pytest.mark.slow
-def test_tampering_is_flagged_not_zeroed(graded):
+def test_edited_deleted_and_repointed_test_cells_are_ignored_and_flagged(graded):
     _needs_first()
+    _only_zero(graded, "meddler", set())  # test_relu put back, test_sigmoid worth its real points
+    assert graded["scores"][("meddler", FIRST, "test_sigmoid")][1] == dict(_cells(FIRST))["test_sigmoid"]
     with (graded["out"] / "flags.csv").open(newline="") as f:
         rows = list(csv.reader(f))
     assert tuple(rows[0]) == FLAG_COLUMNS
-    flags = {(s, gid, reason) for s, a, gid, reason in rows[1:] if a == FIRST}
-    assert ("tamper", "sigmoid", "calls sys.setprofile") in flags
-    assert ("tamper", "relu", "reassigns a NumPy function (np.maximum)") in flags
-    assert ("tamper", "leaky_relu", "answer cell refers to the check helpers (checks)") in flags
-    assert {s for s, _, _ in flags} == {"tamper", "meddler"}, "honest students must not be flagged"
-    assert "FLAG tamper / 01_forward_propagation" in graded["run"].stderr
-    for gid, (score, points) in _score(graded, "tamper", FIRST).items():
-        assert score == points, gid
-
-
-@pytest.mark.slow
-def test_deleted_or_altered_test_cells_are_restored_graded_and_flagged(graded):
-    _needs_first()
-    for gid, (score, points) in _score(graded, "meddler", FIRST).items():
-        assert score == points, gid  # test_relu put back, test_sigmoid worth its real points
-    assert graded["scores"][("meddler", FIRST, "test_sigmoid")][1] == dict(_cells(FIRST))["test_sigmoid"]
-    with (graded["out"] / "flags.csv").open(newline="") as f:
-        reasons = {(gid, reason.split(" for cell")[0]) for s, a, gid, reason in list(csv.reader(f))[1:] if s == "meddler"}
-    assert ("test_relu", "nbgrader: Missing grade cell test_relu encountered, adding to notebook") in reasons
-    assert ("test_sigmoid", "nbgrader: Attribute 'points'") in reasons
+    reasons = {(gid, reason) for s, a, gid, reason in rows[1:] if s == "meddler"}
+    assert any(gid == "test_sigmoid" and "points changed" in r for gid, r in reasons)
+    assert not [r for r in rows[1:] if r[0] == "perfect"], "an honest student must not be flagged"
 
 
 @pytest.mark.slow
 def test_answers_without_nbgrader_metadata_are_still_graded(graded):
     _needs_first()
-    for gid, (score, points) in _score(graded, "pasted", FIRST).items():
-        assert score == points, gid
-    assert "pasted / 01_forward_propagation: 01_forward_propagation.ipynb has no nbgrader metadata" in graded["run"].stderr
+    _only_zero(graded, "pasted", set())
+    with (graded["out"] / "flags.csv").open(newline="") as f:
+        assert any(r[0] == "pasted" and "no nbgrader metadata" in r[3] for r in csv.reader(f))
 
 
 # --- fast: command-line errors --------------------------------------------------------------------
@@ -308,97 +395,26 @@ def test_missing_submissions_folder_is_an_error(tmp_path):
     assert run.returncode == 1 and "does not exist" in run.stderr
 
 
-# --- fast: the preprocessors ----------------------------------------------------------------------
-def _test_cell(source: str, outputs: list) -> nbformat.NotebookNode:
-    cell = new_code_cell(source, metadata={"nbgrader": {
-        "grade": True, "solution": False, "locked": True, "grade_id": "test_f", "points": 2, "schema_version": 3}})
-    cell.outputs = outputs
-    return cell
-
-
-def test_stderr_of_a_test_cell_does_not_zero_it():
-    from nbgrader.utils import determine_grade
-
-    warning = new_output("stream", name="stderr", text="x.py:3: RuntimeWarning: overflow encountered in exp\n")
-    cell = _test_cell("checks.f(f)", [warning])
-    assert determine_grade(copy.deepcopy(cell))[0] == 0  # what nbgrader alone would do
-    cell, _ = StderrIsNotFailure().preprocess_cell(cell, {}, 0)
-    assert determine_grade(cell) == (2, 2)
-    error = new_output("error", ename="CheckFailure", evalue="wrong", traceback=["CheckFailure: wrong"])
-    failing, _ = StderrIsNotFailure().preprocess_cell(_test_cell("checks.f(f)", [warning, error]), {}, 0)
-    assert determine_grade(failing)[0] == 0
-
-
-def test_traceback_lines_quoting_hidden_tests_are_removed():
-    source = "checks.f(f)\n### BEGIN HIDDEN TESTS\nchecks.f(f, hidden=True)\n### END HIDDEN TESTS"
-    tb = ["\x1b[0;31mCheckFailure\x1b[0m   Traceback (most recent call last)",
-          "Cell \x1b[0;32mIn[5], line 3\x1b[0m\n      1 checks.f(f)\n      2 ### BEGIN HIDDEN TESTS\n"
-          "\x1b[0;32m----> 3\x1b[0m \x1b[43mchecks\x1b[49m\x1b[38;5;241m.\x1b[39mf(f, hidden\x1b[38;5;241m=\x1b[39m\x1b[38;5;28;01mTrue\x1b[39;00m)\n"
-          "      4 ### END HIDDEN TESTS",
-          "\x1b[0;31mCheckFailure\x1b[0m: `f` returned the wrong shape."]
-    cell = _test_cell(source, [new_output("error", ename="CheckFailure", evalue="`f` returned the wrong shape.", traceback=tb)])
-    cell, _ = HideHiddenTestLines().preprocess_cell(cell, {}, 0)
-    text = "\n".join(cell.outputs[0].traceback)
-    assert "HIDDEN" not in text and "hidden" not in text
-    assert "checks.f(f)" in text and "returned the wrong shape" in text
-
-
-def test_config_cuts_looping_cells_and_hides_tests_in_feedback():
+# --- fast: configuration and rebuild ---------------------------------------------------------------
+def test_config_puts_the_engine_in_place_of_execute_and_hides_tests_in_feedback():
     from nbgrader.preprocessors import ClearHiddenTests
 
     from grader.nbgrader_config import build_config
 
     c = build_config("/tmp/course", timeout=7)
-    assert c.Execute.timeout == 7 and c.Execute.interrupt_on_timeout is True
+    assert c.GradeInSandbox.call_timeout == 7
     assert ClearHiddenTests in c.GenerateFeedback.preprocessors
-    steps = c.GenerateFeedback.preprocessors
-    assert steps.index(HideHiddenTestLines) < steps.index(ClearHiddenTests)
     auto = [p.__name__ for p in c.Autograde.autograde_preprocessors]
-    assert auto.index("StderrIsNotFailure") == auto.index("Execute") + 1 < auto.index("SaveAutoGrades")
+    assert "Execute" not in auto and auto.index("GradeInSandbox") < auto.index("SaveAutoGrades")
+    assert c.Autograde.sanitize_preprocessors[0].__name__ == "RebuildFromRelease"
 
 
-# --- fast: the tamper scan ---------------------------------------------------------------------
-@pytest.mark.parametrize("source, answer, reason", [
-    ("np.exp = lambda z: z", False, "reassigns a NumPy function (np.exp)"),
-    ("import numpy as xp\nxp.sum = sum", False, "reassigns a NumPy function (xp.sum)"),
-    ("setattr(np, 'exp', abs)", False, "patches np with setattr"),
-    ("np = FakeNumpy()", False, "rebinds the name np"),
-    ("import sys\nsys.setprofile(None)", False, "calls sys.setprofile"),
-    ("sys.settrace(lambda *a: None)", False, "calls sys.settrace"),
-    ("from dlcore.checks.core import CheckFailure", False, "imports dlcore.checks"),
-    ("try:\n    pass\nexcept CheckFailure:\n    pass", False, "refers to CheckFailure"),
-    ("checks.sigmoid(sigmoid)", True, "answer cell refers to the check helpers (checks)"),
-    ("import dlcore\ndlcore.sigmoid = lambda Z: Z", False, "patches dlcore.sigmoid"),
-    ("get_ipython().events.register('post_run_cell', f)", False, "hooks into the IPython kernel (get_ipython().events)"),
-    ("%timeit f()\nnp.exp = f", False, "reassigns a NumPy function (np.exp)"),
-    ("def f(:\n    np.exp = 1", False, "reassigns a NumPy function"),  # does not parse: text rules
-])
-def test_tamper_scan_flags(source, answer, reason):
-    assert reason in scan_source(source, answer)
-
-
-@pytest.mark.parametrize("source", [
-    "def relu(Z):\n    return np.maximum(0, Z)",
-    "A = np.exp(-Z)\nA[A > 1] = 1\nx = np.random.default_rng(0)",
-    "import numpy as np\nfrom dlcore import sigmoid as s",
-    "%matplotlib inline\nchecks_done = True",
-    "params['W1'] = params['W1'] - lr * grads['dW1']",
-])
-def test_tamper_scan_leaves_honest_code_alone(source):
-    assert scan_source(source, answer=True) == []
-
-
-def test_visible_check_outside_an_answer_cell_is_not_flagged():
-    assert scan_source("checks.sigmoid(sigmoid)", answer=False) == []
-
-
-# --- fast: salvaging a notebook without metadata -------------------------------------------------
-def test_salvage_finds_answers_by_the_functions_cells_define():
-    from grader.salvage import lost_metadata, rebuild
+def test_rebuild_finds_answers_by_the_functions_cells_define():
+    from grader.rebuild import rebuild
 
     answer = {"nbgrader": {"solution": True, "grade": False, "locked": False, "grade_id": "f", "schema_version": 3}}
     release = nbformat.v4.new_notebook(cells=[
-        new_code_cell("import numpy as np", metadata={"nbgrader": {"locked": True, "grade_id": "setup"}}),
+        new_code_cell("import numpy as np", metadata={"nbgrader": {"locked": True, "grade_id": "setup", "solution": False, "grade": False}}),
         new_code_cell("def f(x):\n    raise NotImplementedError()", metadata=answer),
     ])
     pasted = nbformat.v4.new_notebook(cells=[
@@ -406,7 +422,9 @@ def test_salvage_finds_answers_by_the_functions_cells_define():
         new_code_cell("%timeit f(1)\nhelper = 2\n\ndef f(x):\n    return helper * x"),
         new_code_cell("def f(:"),
     ])
-    assert lost_metadata(pasted, release) and not lost_metadata(release, release)
-    rebuilt, found = rebuild(pasted, release)
-    assert found == ["f"]
-    assert rebuilt.cells[1].source == pasted.cells[1].source and rebuilt.cells[1].metadata == answer
+    rebuilt, flags = rebuild(pasted, release)
+    assert any("no nbgrader metadata" in reason for _, reason in flags)
+    graded_cell = cell_by_grade_id(rebuilt, "f")
+    assert graded_cell.source == pasted.cells[1].source and graded_cell.metadata == answer
+    same, none = rebuild(release, release)
+    assert none == [] and [c.source for c in same.cells] == [c.source for c in release.cells]

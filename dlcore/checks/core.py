@@ -211,6 +211,9 @@ class Exercise:
         """The message for a report that did not produce a result, else None."""
         if report.get("failed"):
             return f"`{self.name}` {report['failed']}"
+        if report.get("missing") and report.get("dlcore"):
+            return (f"`{self.name}` is not defined: its cell imports dlcore, which holds the reference solutions and "
+                    f"is not available while grading. The exercise is to write it yourself: implement the formula with NumPy.")
         if report.get("missing"):
             return f"`{self.name}` is not defined. Run the cell that defines it (and the cells above it)."
         if report.get("delegated"):

@@ -190,6 +190,7 @@ class Worker:
     def __init__(self, channel: _Channel):
         self.channel = channel
         self.out = CappedText()
+        self.dlcore_refused = False  # a cell failed to import dlcore (the reference solutions)
         self.ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": _Shell}
 
     def _callback(self, name: str) -> Callable:
@@ -228,13 +229,15 @@ class Worker:
                 exec(compile(ast.Module([stmt], []), msg["label"], "exec"), self.ns)
         except Exception as exc:  # noqa: BLE001
             error = _error(exc)
+            if str(error.get("module") or "").split(".")[0] == "dlcore":
+                self.dlcore_refused = True
         return {"ok": error is None, "error": error, "output": self.out.take()}
 
     def op_call(self, msg: dict) -> dict:
         name = msg["name"]
         fn = self.ns.get(name)
         if fn is None or not callable(fn):
-            return {"missing": True, "output": self.out.take()}
+            return {"missing": True, "dlcore": self.dlcore_refused, "output": self.out.take()}
         saved = {k: self.ns.get(k) for k in msg.get("isolate", [])}
         try:
             for k in saved:
