@@ -1,0 +1,108 @@
+"""Grading throughput: our command against stock ``nbgrader autograde``, in one run, on one core.
+
+The same N perfect submissions of a notebook (the release with the solution's answers)
+are graded twice, each command pinned to CPU 0 (``taskset``):
+
+* ``python -m grader autograde`` (the engine: sandboxed student code, feedback HTML included);
+* stock ``nbgrader autograde`` in a course directory with nbgrader's default configuration
+  (every cell executed in a kernel; no feedback).
+
+Both timings include their fixed costs (our command also releases the notebook and grades
+the solution as a canary). Prints seconds per submission and the ratio (target: ours at
+least 5x the throughput of stock). ``--json`` prints rows for ``benchmarks/bench.py``.
+
+Run: ``.venv/bin/python benchmarks/grading.py [--n 40] [--assignment 01_forward_propagation]``.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from grader.notebooks import grade_id, is_answer, read  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def _pin() -> list[str]:
+    return ["taskset", "-c", "0"] if shutil.which("taskset") else []
+
+
+def _submissions(root: Path, a: str, n: int) -> None:
+    source = read(REPO / "solutions" / a / f"{a}.ipynb")
+    answers = {grade_id(c): c.source for c in source.cells if is_answer(c)}
+    release = read(REPO / "course" / a / f"{a}.ipynb")
+    for i in range(n):
+        nb = copy.deepcopy(release)
+        for cell in nb.cells:
+            if is_answer(cell):
+                cell.source = answers[grade_id(cell)]
+        folder = root / f"student{i:03d}" / a
+        folder.mkdir(parents=True)
+        nbformat.write(nb, str(folder / f"{a}.ipynb"))
+
+
+def ours(tmp: Path, a: str, n: int, env: dict) -> float:
+    subs = tmp / "ours"
+    _submissions(subs, a, n)
+    start = time.perf_counter()
+    subprocess.run([*_pin(), sys.executable, "-m", "grader", "autograde", str(subs), "--output",
+                    str(tmp / "ours-out" / "grades.csv"), "--assignment", a], cwd=REPO, env=env, check=True,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
+def stock(tmp: Path, a: str, n: int, env: dict) -> float:
+    course = tmp / "stock"
+    shutil.copytree(REPO / "solutions" / a, course / "source" / a)
+    (course / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'bench'\n")
+    nbg = [str(BIN / "nbgrader")]
+    subprocess.run(nbg + ["generate_assignment", a, "--force"], cwd=course, env=env, check=True, capture_output=True)
+    _submissions(course / "submitted", a, n)
+    start = time.perf_counter()
+    subprocess.run([*_pin(), *nbg, "autograde", a, "--create"], cwd=course, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--assignment", default="01_forward_propagation")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as t:
+        tmp = Path(t)
+        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(tmp / "home"),
+               "JUPYTER_CONFIG_DIR": str(tmp / "jc"), "JUPYTER_DATA_DIR": str(tmp / "jd"),
+               "IPYTHONDIR": str(tmp / "ip"), "MPLCONFIGDIR": str(tmp / "mpl")}
+        t_ours = ours(tmp, args.assignment, args.n, env)
+        t_stock = stock(tmp, args.assignment, args.n, env)
+    per_ours, per_stock = t_ours / args.n, t_stock / args.n
+    ratio = per_stock / per_ours
+    rows = [
+        {"section": "grading", "row": f"ours, s per submission ({args.assignment}, n={args.n}, feedback incl.)",
+         "value": f"{per_ours:.3f}"},
+        {"section": "grading", "row": "stock nbgrader autograde, s per submission", "value": f"{per_stock:.3f}"},
+        {"section": "grading", "row": "throughput ratio ours / stock", "value": f"{ratio:.2f}x", "target": ">= 5x",
+         "ok": ratio >= 5},
+    ]
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        for r in rows:
+            print(f"{r['row']:<70} {r['value']:>10} {r.get('target', '')}")
+
+
+if __name__ == "__main__":
+    main()
