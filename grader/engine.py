@@ -76,36 +76,23 @@ class Report:
     sandbox: str = ""
 
 
-def prelude(setup_source: str) -> tuple[list[str], list[str]]:
-    """(import statements to run in the sandbox, dlcore functions to forward) of a setup cell."""
-    imports, provided = [], []
+def prelude(setup_source: str) -> tuple[list[str], dict[str, str]]:
+    """Of a setup cell: the import statements to run in the sandbox, and the functions it
+    imports from ``dlcore`` (name in the notebook -> dlcore attribute), which are forwarded."""
+    imports, provided = [], {}
     try:
         tree = ast.parse(python_source(setup_source))
     except SyntaxError:
-        return ["import numpy as np"], []
+        return ["import numpy as np"], {}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "dlcore":
             if node.module == "dlcore":
-                provided += [a.asname or a.name for a in node.names
-                             if callable(getattr(dlcore, a.name, None)) and not isinstance(getattr(dlcore, a.name), type(dlcore))]
+                provided.update({a.asname or a.name: a.name for a in node.names if callable(getattr(dlcore, a.name, None))})
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             roots = [a.name.split(".")[0] for a in node.names] if isinstance(node, ast.Import) else [(node.module or "").split(".")[0]]
             if not set(roots) & _DISPLAY_MODULES:
                 imports.append(ast.unparse(node))
     return imports or ["import numpy as np"], provided
-
-
-def _provided_targets(setup_source: str) -> dict[str, str]:
-    """asname -> dlcore attribute, for the functions the setup cell imports from dlcore."""
-    out = {}
-    try:
-        tree = ast.parse(python_source(setup_source))
-    except SyntaxError:
-        return out
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "dlcore":
-            out.update({a.asname or a.name: a.name for a in node.names})
-    return out
 
 
 class RemoteFunction:
@@ -123,9 +110,7 @@ class Session:
 
     def __init__(self, assignment: str, setup_source: str, limits: Limits, sandbox_kind: str = "auto"):
         self.assignment, self.limits, self.kind = assignment, limits, sandbox_kind
-        self.imports, provided = prelude(setup_source)
-        self.provided = _provided_targets(setup_source)
-        self.provided = {k: v for k, v in self.provided.items() if k in provided}
+        self.imports, self.provided = prelude(setup_source)
         self.exercises = set(EXERCISES.get(assignment, ()))
         self.box: Sandbox | None = None
         self.cells: list[tuple[int, str, int | None]] = []  # (index, source, statements to run) to replay
