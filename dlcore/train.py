@@ -106,6 +106,14 @@ class _Workspace:
             array = self._arrays[key] = np.empty(shape)
         return array
 
+    def ones(self, m: int) -> np.ndarray:
+        """A column of m ones (never written to by its users)."""
+        key = ("ones", (m, 1))
+        array = self._arrays.get(key)
+        if array is None:
+            array = self._arrays[key] = np.ones((m, 1))
+        return array
+
 
 def _matmul(a: np.ndarray, b: np.ndarray, workspace: _Workspace | None, name: str) -> np.ndarray:
     """``a @ b``, written into a reused array of ``workspace`` if there is one."""
@@ -170,6 +178,7 @@ def _backward(
     keep_prob: float,
     lambd: float,
     workspace: _Workspace | None = None,
+    out: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Gradients of the training cost. Returns ``(grads, bn_grads)``.
 
@@ -177,13 +186,16 @@ def _backward(
     without batch norm). The gradient with respect to the input X (``dA0``), which
     training does not use, is not computed.
 
-    workspace : write ``dA`` and ``dW`` into its reused arrays (training steps); the
-    returned gradients are then overwritten by the next step, and the caller may use
-    them as scratch space.
+    workspace : write ``dA`` (and ``dW``, unless ``out`` is given) into its reused arrays
+    (training steps); the returned gradients are then overwritten by the next step.
+    out : arrays to write the gradients into, by name (``"dW1"``, ``"db1"``, ...,
+    ``"dgamma1"``, ...): the views of one flat gradient vector (see :class:`_FlatParameters`);
+    the returned dicts then hold these arrays.
     """
     m = Y.shape[1]
     L = len(caches)
     grads, bn_grads = {}, {}
+    ones = np.ones((m, 1)) if workspace is None else workspace.ones(m)
     # Sigmoid + binary cross-entropy and softmax + cross-entropy both give dZL = AL - Y
     # (computing it in one step avoids dividing by AL and 1 - AL when they reach 0 or 1).
     # The cost's 1/m is applied here, once, to this small (nL, m) array: every gradient
@@ -199,15 +211,28 @@ def _backward(
             dA *= H > 0  # = relu_backward, in place
             dZ = dA
             if bn_cache is not None:
-                dZ, bn_grads[f"dgamma{l}"], bn_grads[f"dbeta{l}"] = batchnorm_backward(dZ, bn_cache)
-        grads[f"dW{l}"] = _matmul(dZ, A_prev.T, workspace, f"dW{l}")
-        grads[f"db{l}"] = dZ @ np.ones((dZ.shape[1], 1))  # the row sums; BLAS takes half the time of dZ.sum(axis=1)
+                dZ, dgamma, dbeta = batchnorm_backward(dZ, bn_cache)
+                if out is not None:
+                    dgamma = _copy_into(out[f"dgamma{l}"], dgamma)
+                    dbeta = _copy_into(out[f"dbeta{l}"], dbeta)
+                bn_grads[f"dgamma{l}"], bn_grads[f"dbeta{l}"] = dgamma, dbeta
+        if out is None:
+            grads[f"dW{l}"] = _matmul(dZ, A_prev.T, workspace, f"dW{l}")
+            grads[f"db{l}"] = dZ @ ones  # the row sums; BLAS takes half the time of dZ.sum(axis=1)
+        else:
+            grads[f"dW{l}"] = np.matmul(dZ, A_prev.T, out=out[f"dW{l}"])
+            grads[f"db{l}"] = np.matmul(dZ, ones, out=out[f"db{l}"])
         if l > 1:
             dA = _matmul(W.T, dZ, workspace, f"dA{l - 1}")
     if lambd > 0:  # L2: the penalty (lambd / 2m) sum ||W||^2 adds (lambd / m) W to each dW
         for l in range(1, L + 1):
             grads[f"dW{l}"] += (lambd / m) * net.parameters[f"W{l}"]
     return grads, bn_grads
+
+
+def _copy_into(target: np.ndarray, values: np.ndarray) -> np.ndarray:
+    target[...] = values
+    return target
 
 
 def _cross_entropy(AL: np.ndarray, Y: np.ndarray, task: str) -> float:
@@ -251,15 +276,54 @@ def _labels(AL: np.ndarray, task: str) -> np.ndarray:
 # -------------------------------------------------------------------- optimizer state
 
 
+class _FlatParameters:
+    """The trainable arrays of a network in one contiguous vector, with a view per array.
+
+    arrays : name -> initial values (copied), e.g. ``W1, b1, ..., WL, bL`` and, with batch
+    norm, ``gamma1, beta1, ...``. ``theta`` holds the values and ``grad`` the gradients, in
+    the same layout; ``views`` (by name) and ``grad_views`` (by ``"d" + name``) are views of
+    them shaped like the arrays. The training loop computes, reads and updates the arrays
+    through the views, and the optimizer updates all of them at once on the vectors, with
+    a handful of operations per step instead of a handful per array.
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.shapes = {name: np.shape(array) for name, array in arrays.items()}
+        self.size = sum(int(np.prod(shape)) for shape in self.shapes.values())
+        self.theta = np.empty(self.size)
+        self.grad = np.zeros(self.size)
+        self.views = self.unflatten(self.theta)
+        self.grad_views = self.unflatten(self.grad, "d")
+        for name, array in arrays.items():
+            self.views[name][...] = array
+
+    def unflatten(self, vector: np.ndarray, prefix: str = "") -> dict[str, np.ndarray]:
+        """Views of ``vector`` (laid out like ``theta``), keyed ``prefix + name``."""
+        views, start = {}, 0
+        for name, shape in self.shapes.items():
+            stop = start + int(np.prod(shape))
+            views[prefix + name] = vector[start:stop].reshape(shape)
+            start = stop
+        return views
+
+
+#: Elements per block of the optimizer's updates. Adam makes ten passes over its four
+#: vectors (parameters, gradient, two moments); done a block at a time, the block's data
+#: stay in the core's cache from one pass to the next instead of being read back from
+#: the shared cache or memory. 8192 float64 = 64 KB per vector, 256 KB for the four.
+_BLOCK = 8192
+
+
 class _Optimizer:
-    """Gradient descent, momentum, RMSprop or Adam for one parameters dict, with its state.
+    """Gradient descent, momentum, RMSprop or Adam on one flat parameter vector, with its state.
 
     The same updates as :func:`dlcore.model.update_parameters`,
     :func:`dlcore.optim.update_parameters_with_momentum`, ``..._with_rmsprop`` and
-    ``..._with_adam``, but done in place: ``step`` overwrites the arrays of
-    ``parameters`` (the training loop's own) and uses those of ``grads`` as scratch space,
-    so that a step allocates nothing. Batch-norm layers use it too, each as a one-layer
-    dict ``{"W1": gamma, "b1": beta}`` (see :func:`_bn_layer`).
+    ``..._with_adam``, element by element, but done in place on the vectors of a
+    :class:`_FlatParameters`: ``step`` overwrites ``theta`` and uses ``grad`` as scratch
+    space, so that a step allocates nothing. The bias corrections and the step size are
+    scalars computed once per step, and the vectors are updated a block of
+    :data:`_BLOCK` elements at a time.
 
     The moments are kept without their ``(1 - beta)`` factor, which the step size and
     epsilon absorb (exact algebra; it saves two passes over every array):
@@ -271,71 +335,72 @@ class _Optimizer:
     ``k = lr * (1 - beta1) / c1 * r``. :meth:`moments` returns ``v`` and ``s``.
     """
 
-    def __init__(self, name: str, parameters: dict[str, np.ndarray], beta: float, beta1: float, beta2: float,
-                 epsilon: float):
+    def __init__(self, name: str, theta: np.ndarray, grad: np.ndarray, beta: float, beta1: float, beta2: float,
+                 epsilon: float, block: int = _BLOCK):
         self.name, self.t = name, 0  # t: number of updates so far (Adam's bias correction counts from 1)
         self.beta = _check_beta(beta, "beta") if name == "momentum" else beta
         self.beta1 = _check_beta(beta1, "beta1") if name == "adam" else beta1
         self.beta2 = _check_beta(beta2, "beta2") if name in ("rmsprop", "adam") else beta2
         self.epsilon = check_positive(epsilon, "epsilon") if name in ("rmsprop", "adam") else epsilon
-        zeros = lambda: {key: np.zeros_like(value) for key, value in parameters.items()}  # noqa: E731
-        self.u = zeros() if name in ("momentum", "adam") else None  # first moment / (1 - beta or beta1)
-        self.q = zeros() if name in ("rmsprop", "adam") else None  # second moment / (1 - beta2)
-        self.scratch = zeros() if name == "rmsprop" else None
+        self.theta, self.grad = theta, grad
+        size = theta.size
+        self.u = np.zeros(size) if name in ("momentum", "adam") else None  # first moment / (1 - beta or beta1)
+        self.q = np.zeros(size) if name in ("rmsprop", "adam") else None  # second moment / (1 - beta2)
+        scratch = np.empty(size) if name == "rmsprop" else None
+        # The blocks, as views made once: (theta, grad, u, q, scratch) of each block.
+        vectors = (theta, grad, self.u, self.q, scratch)
+        self._blocks = [tuple(None if v is None else v[start:start + block] for v in vectors)
+                        for start in range(0, size, block)]
 
-    def moments(self) -> tuple[dict | None, dict | None]:
-        """The moments ``(v, s)`` as :mod:`dlcore.optim` keeps them, keyed ``dW1``, ``db1``, ... (None if unused)."""
+    def moments(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The moments ``(v, s)`` as :mod:`dlcore.optim` keeps them, as flat vectors (None if unused)."""
         first = self.beta1 if self.name == "adam" else self.beta
-        v = None if self.u is None else {f"d{k}": (1.0 - first) * u for k, u in self.u.items()}
-        s = None if self.q is None else {f"d{k}": (1.0 - self.beta2) * q for k, q in self.q.items()}
+        v = None if self.u is None else (1.0 - first) * self.u
+        s = None if self.q is None else (1.0 - self.beta2) * self.q
         return v, s
 
-    def step(self, parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> None:
-        """Update ``parameters`` in place; ``grads`` (keys ``d`` + the parameter's) are overwritten."""
+    def step(self, lr: float) -> None:
+        """Update ``theta`` in place with the gradient in ``grad``, which is overwritten."""
         self.t += 1
         name = self.name
-        if name == "adam":
-            c1 = 1.0 - self.beta1**self.t
-            r = math.sqrt((1.0 - self.beta2**self.t) / (1.0 - self.beta2))
-            k, eps = lr * (1.0 - self.beta1) / c1 * r, self.epsilon * r
-        elif name == "rmsprop":
-            r = 1.0 / math.sqrt(1.0 - self.beta2)  # sqrt(s) = sqrt(q) / r
-            k, eps = lr * r, self.epsilon * r
-        for key, W in parameters.items():
-            g = grads[f"d{key}"]
-            if name == "gd":  # W -= lr g
+        if name == "gd":  # W -= lr g
+            for W, g, _, _, _ in self._blocks:
                 g *= lr
-            elif name == "momentum":  # u = beta u + g; W -= lr (1 - beta) u
-                u = self.u[key]
-                u *= self.beta
+                W -= g
+        elif name == "momentum":  # u = beta u + g; W -= lr (1 - beta) u
+            beta, k = self.beta, lr * (1.0 - self.beta)
+            for W, g, u, _, _ in self._blocks:
+                u *= beta
                 u += g
-                np.multiply(u, lr * (1.0 - self.beta), out=g)
-            elif name == "rmsprop":  # q = beta2 q + g^2; W -= k g / (sqrt(q) + eps)
-                q, work = self.q[key], self.scratch[key]
+                np.multiply(u, k, out=g)
+                W -= g
+        elif name == "rmsprop":  # q = beta2 q + g^2; W -= k g / (sqrt(q) + eps)
+            r = 1.0 / math.sqrt(1.0 - self.beta2)  # sqrt(s) = sqrt(q) / r
+            beta2, k, eps = self.beta2, lr * r, self.epsilon * r
+            for W, g, _, q, work in self._blocks:
                 np.multiply(g, g, out=work)
-                q *= self.beta2
+                q *= beta2
                 q += work
                 np.sqrt(q, out=work)
                 work += eps
                 g *= k
                 g /= work
-            else:  # Adam: u = beta1 u + g; q = beta2 q + g^2; W -= k u / (sqrt(q) + eps)
-                u, q = self.u[key], self.q[key]
-                u *= self.beta1
+                W -= g
+        else:  # Adam: u = beta1 u + g; q = beta2 q + g^2; W -= k u / (sqrt(q) + eps)
+            c1 = 1.0 - self.beta1**self.t
+            r = math.sqrt((1.0 - self.beta2**self.t) / (1.0 - self.beta2))
+            beta1, beta2, k, eps = self.beta1, self.beta2, lr * (1.0 - self.beta1) / c1 * r, self.epsilon * r
+            for W, g, u, q, _ in self._blocks:
+                u *= beta1
                 u += g
                 np.multiply(g, g, out=g)
-                q *= self.beta2
+                q *= beta2
                 q += g
                 np.sqrt(q, out=g)
                 g += eps
                 np.divide(u, g, out=g)
                 g *= k
-            W -= g
-
-
-def _bn_layer(bn: dict[str, np.ndarray], l: int, prefix: str = "") -> dict[str, np.ndarray]:
-    """Batch-norm layer ``l`` as a one-layer parameters (or grads) dict ``{"W1": gamma, "b1": beta}``."""
-    return {f"{prefix}W1": bn[f"{prefix}gamma{l}"], f"{prefix}b1": bn[f"{prefix}beta{l}"]}
+                W -= g
 
 
 # ------------------------------------------------------------------------ the result
@@ -500,21 +565,43 @@ def _update_running_statistics(net: _Network, caches: list, momentum: float) -> 
         )
 
 
-def _train_step(Xb, Yb, net: _Network, optimizers: dict, lr: float, lambd: float, keep_prob: float,
-                bn_momentum: float, rng: np.random.Generator, workspace: _Workspace | None = None) -> float:
-    """Forward, backward and update on one mini-batch; updates ``net`` in place and returns the batch cost.
+class _Trainer:
+    """A network being trained: the network, its optimizer and the arrays reused between steps.
 
-    workspace : arrays reused from one step to the next (a new one if None).
+    The network's trainable arrays (``parameters`` and, with batch norm, ``bn_parameters``)
+    become views of one :class:`_FlatParameters` vector, which the optimizer (``"gd"``,
+    ``"momentum"``, ``"rmsprop"`` or ``"adam"``, with the settings ``beta``, ``beta1``,
+    ``beta2``, ``epsilon``) updates as a whole; the backward pass writes the gradients
+    straight into the matching flat gradient vector. ``net`` is updated in place by
+    :func:`_train_step`.
     """
-    workspace = _Workspace() if workspace is None else workspace
+
+    def __init__(self, net: _Network, optimizer: str, *, beta: float = 0.9, beta1: float = 0.9,
+                 beta2: float = 0.999, epsilon: float = 1e-8, block: int = _BLOCK) -> None:
+        self.flat = _FlatParameters({**net.parameters, **(net.bn_parameters or {})})
+        views = self.flat.views
+        net.parameters = {key: views[key] for key in net.parameters}
+        if net.bn_parameters is not None:
+            net.bn_parameters = {key: views[key] for key in net.bn_parameters}
+        self.net = net
+        self.optimizer = _Optimizer(optimizer, self.flat.theta, self.flat.grad, beta, beta1, beta2, epsilon, block)
+        self.workspace = _Workspace()
+
+    def moments(self) -> tuple[dict | None, dict | None]:
+        """The optimizer's moments ``(v, s)`` as :mod:`dlcore.optim` keeps them, keyed ``dW1``, ``db1``, ..."""
+        return tuple(None if m is None else self.flat.unflatten(m, "d") for m in self.optimizer.moments())
+
+
+def _train_step(Xb, Yb, trainer: _Trainer, lr: float, lambd: float, keep_prob: float, bn_momentum: float,
+                rng: np.random.Generator) -> float:
+    """Forward, backward and update on one mini-batch; updates ``trainer.net`` in place and returns the batch cost."""
+    net, workspace = trainer.net, trainer.workspace
     AL, caches = _forward(Xb, net, training=True, keep_prob=keep_prob, rng=rng, workspace=workspace)
     cost = _cross_entropy(AL, Yb, net.task) + _l2_penalty(net.parameters, lambd, Yb.shape[1])
-    grads, bn_grads = _backward(AL, Yb, caches, net, keep_prob, lambd, workspace)
-    optimizers["weights"].step(net.parameters, grads, lr)
+    _backward(AL, Yb, caches, net, keep_prob, lambd, workspace, out=trainer.flat.grad_views)
     if net.bn_parameters is not None:
         _update_running_statistics(net, caches, bn_momentum)
-        for l in range(1, net.L):
-            optimizers[l].step(_bn_layer(net.bn_parameters, l), _bn_layer(bn_grads, l, "d"), lr)
+    trainer.optimizer.step(lr)
     return cost
 
 
@@ -609,19 +696,15 @@ def train(
         print_every = check_int(print_every, "print_every")
     rng = make_rng(rng, seed)
 
-    # --- set up the network, the optimizers and the history
+    # --- set up the network, the optimizer and the history
     task = "binary" if dims[-1] == 1 else "multiclass"
     net = _initial_network(dims, task, init, batchnorm, rng)
-    settings = dict(beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
-    optimizers = {"weights": _Optimizer(optimizer, net.parameters, **settings)}
-    for l in range(1, net.L if batchnorm else 1):
-        optimizers[l] = _Optimizer(optimizer, _bn_layer(net.bn_parameters, l), **settings)
+    trainer = _Trainer(net, optimizer, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
     history = {"cost": [], "train_acc": [], "lr": []}
     if has_dev:
         history.update(dev_cost=[], dev_acc=[])
     best_epoch, best_net, stopped_early = 0, None, False
     bar = _progress_bar(progress, num_epochs)
-    workspace = _Workspace()
     X_eval = np.concatenate([X, X_dev], axis=1) if has_dev else X
 
     # --- train
@@ -631,8 +714,7 @@ def train(
             batches = [(X, Y)] if mini_batch_size is None else random_mini_batches(X, Y, mini_batch_size, rng)
             epoch_cost = 0.0
             for Xb, Yb in batches:
-                batch_cost = _train_step(Xb, Yb, net, optimizers, lr, lambd, keep_prob, bn_momentum, rng,
-                                         workspace)
+                batch_cost = _train_step(Xb, Yb, trainer, lr, lambd, keep_prob, bn_momentum, rng)
                 epoch_cost += batch_cost * Yb.shape[1] / X.shape[1]
             _record_epoch(history, net, epoch_cost, lr, X_eval, Y, Y_dev)
             _report(epoch, num_epochs, history, bar, print_every)
@@ -649,8 +731,9 @@ def train(
 
     if has_dev and patience is None:
         _, best_epoch = early_stopping(history["dev_cost"], len(history["dev_cost"]) + 1)
-    if best_net is not None:
-        net = best_net
+    # The best epoch's copy, or a copy of the network (its arrays, views of the trainer's
+    # flat vector, become arrays of their own).
+    net = best_net if best_net is not None else net.copy()
     return TrainResult(
         parameters=net.parameters,
         history=history,

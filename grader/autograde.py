@@ -49,6 +49,9 @@ from grader.release import select
 CSV_COLUMNS = ("student", "assignment", "grade_id", "score", "max_score")
 FLAG_COLUMNS = ("student", "assignment", "grade_id", "reason")
 CANARY = "_solution_canary_"
+#: nbgrader ids of the students (never the canary), and that glob for nbgrader's --student
+SID_FORMAT, STUDENT_GLOB = "student-{:05d}", "student-*"
+_SID = re.compile(r"student-\d{5}")
 
 
 
@@ -161,16 +164,50 @@ def _failure_reason(records: list[logging.LogRecord], error: str) -> str:
     return causes[-1] if causes else next((ln for ln in lines if ln), "unknown error")
 
 
-def _grade(course: Course, sub: Submission) -> None:
-    ok, records, error = course.run("autograde", sub.assignment, sub.sid)
-    if not ok:
+def _by_student(records: list[logging.LogRecord]) -> dict[str, list[logging.LogRecord]]:
+    """nbgrader's log of a run over many students, cut into each student's part."""
+    parts: dict[str, list[logging.LogRecord]] = {}
+    current = ""
+    for r in records:
+        m = _SID.search(r.getMessage())
+        if m:
+            current = m.group(0)
+        parts.setdefault(current, []).append(r)
+    return parts
+
+
+def _collect(course: Course, sub: Submission, records: list[logging.LogRecord], error: str) -> None:
+    """After an autograde run: the flags of ``sub``, or why it was not graded."""
+    folder = course.path("autograded", sub.assignment, sub.sid)
+    graded = notebook_files(folder) if folder.is_dir() else []
+    if not graded:
         sub.status = "failed"
         sub.notes.append(f"nbgrader could not grade it: {_failure_reason(records, error)}")
         return
-    for path in notebook_files(course.path("autograded", sub.assignment, sub.sid)):
+    for path in graded:
         meta = read(path).metadata.get(FLAGS_KEY, {})
         sub.flags += [Flag(str(gid), str(reason)) for gid, reason in meta.get("flags", [])]
         sub.flags += [Flag("", f"grading: {event}") for event in meta.get("events", [])]
+
+
+def _grade(course: Course, sub: Submission) -> None:
+    """Grade one submission (the canary) in an nbgrader run of its own."""
+    ok, records, error = course.run("autograde", sub.assignment, sub.sid)
+    _collect(course, sub, records, error if not ok else "")
+
+
+def _grade_batch(course: Course, subs: list[Submission]) -> None:
+    """Grade every prepared submission of one assignment in a single nbgrader run.
+
+    nbgrader goes on after a submission it cannot grade (and removes its partial output),
+    so one bad notebook costs only its student; the log tells which and why.
+    """
+    if not subs:
+        return
+    ok, records, error = course.run("autograde", subs[0].assignment, STUDENT_GLOB)
+    parts = _by_student(records)
+    for sub in subs:
+        _guarded(sub, _collect, course, sub, parts.get(sub.sid, []), "" if ok else "see nbgrader's log (-v)")
 
 
 def _read_scores(course: Course, subs: list[Submission], cells: dict[str, list[tuple[str, str, float]]]) -> None:
@@ -211,19 +248,30 @@ def _fallback_feedback(sub: Submission, path: Path) -> None:
     )
 
 
-def _feedback(course: Course, sub: Submission, source: Path, feedback: Path) -> None:
-    target = feedback / sub.student / sub.assignment
-    if target.exists():
-        shutil.rmtree(target)
-    if sub.status == "graded":
-        ok, records, error = course.run("generate_feedback", sub.assignment, sub.sid)
-        made = course.path("feedback", sub.assignment, sub.sid)
-        if ok and made.is_dir():
-            shutil.copytree(made, target)
-            return
-        _say(f"warning: {sub.label}: no feedback HTML ({_failure_reason(records, error)})")
-    for nb in notebook_files(source / sub.assignment):
-        _fallback_feedback(sub, target / f"{nb.stem}.html")
+def _feedback(course: Course, subs: list[Submission], source: Path, feedback: Path) -> None:
+    """Feedback HTML of one assignment's submissions: nbgrader's, in one run; a plain page
+    (why, and the scores) for whoever nbgrader could not render."""
+    if not subs:
+        return
+    made_ok, records, error = False, [], ""
+    if any(s.status == "graded" for s in subs):
+        made_ok, records, error = course.run("generate_feedback", subs[0].assignment, STUDENT_GLOB)
+    parts = _by_student(records)
+    for sub in subs:
+        target = feedback / sub.student / sub.assignment
+        try:
+            if target.exists():
+                shutil.rmtree(target)
+            made = course.path("feedback", sub.assignment, sub.sid)
+            if sub.status == "graded" and made.is_dir() and any(made.glob("*.html")):
+                shutil.copytree(made, target)
+                continue
+            if sub.status == "graded":
+                _say(f"warning: {sub.label}: no feedback HTML ({_failure_reason(parts.get(sub.sid, []), error)})")
+            for nb in notebook_files(source / sub.assignment):
+                _fallback_feedback(sub, target / f"{nb.stem}.html")
+        except Exception as exc:  # the grades are safe in the CSV already
+            _say(f"warning: {sub.label}: no feedback HTML ({type(exc).__name__}: {exc})")
 
 
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -296,7 +344,7 @@ def autograde(
     students = students_of(submissions)
     names = choose_assignments(submissions, students, source, wanted)
     cells = {a: _expected_cells(source, a) for a in names}
-    ids = {s: f"student-{i:05d}" for i, s in enumerate(students, 1)}
+    ids = {s: SID_FORMAT.format(i) for i, s in enumerate(students, 1)}
     subs = [Submission(s, a, ids[s]) for a in names for s in students]
     if not subs:
         _say(f"warning: nothing to grade in {submissions}")
@@ -322,18 +370,15 @@ def autograde(
                                    "and no grade was written:\n  " + "\n  ".join(broken))
             for sub in subs:
                 _guarded(sub, _prepare, sub, submissions / sub.student / sub.assignment, source, course)
-            todo = [sub for sub in subs if sub.status == "graded"]
-            for i, sub in enumerate(todo, 1):
+            for a in names:
+                todo = [sub for sub in subs if sub.assignment == a and sub.status == "graded"]
                 if verbose or sys.stderr.isatty():
-                    _say(f"[{i}/{len(todo)}] grading {sub.label}")
-                _guarded(sub, _grade, course, sub)
+                    _say(f"grading {len(todo)} submission(s) of {a}")
+                _grade_batch(course, todo)
             _read_scores(course, subs, cells)
             _write_outputs(subs, output)
-            for sub in subs:
-                try:
-                    _feedback(course, sub, source, feedback)
-                except Exception as exc:  # the grades are safe in the CSV already
-                    _say(f"warning: {sub.label}: no feedback HTML ({type(exc).__name__}: {exc})")
+            for a in names:
+                _feedback(course, [sub for sub in subs if sub.assignment == a], source, feedback)
     else:
         _write_outputs(subs, output)
 

@@ -44,7 +44,7 @@ import dlcore
 from dlcore.checks import CheckFailure
 from grader.exercises import CHECK_MODULES, EXERCISES
 from grader.notebooks import grade_id, python_source
-from grader.sandbox import Limits, Sandbox, SandboxError, SandboxTimeout
+from grader.sandbox import POOL, Limits, SandboxError, SandboxTimeout
 
 #: Imports of the setup cell that the sandbox skips (display only; slow to import).
 _DISPLAY_MODULES = {"matplotlib", "ipywidgets", "IPython", "dlcore"}
@@ -112,7 +112,7 @@ class Session:
         self.assignment, self.limits, self.kind = assignment, limits, sandbox_kind
         self.imports, self.provided = prelude(setup_source)
         self.exercises = set(EXERCISES.get(assignment, ()))
-        self.box: Sandbox | None = None
+        self.box: "Sandbox | None" = None
         self.cells: list[tuple[int, str, int | None]] = []  # (index, source, statements to run) to replay
         self.progress = -1
         self.deadline = time.monotonic() + limits.submission_timeout
@@ -130,8 +130,7 @@ class Session:
 
     def _start(self) -> None:
         self.close()
-        self.box = Sandbox(self.limits, self.kind)
-        self.box.start()
+        self.box = POOL.acquire(self.limits, self.kind)
         self.box.send({"op": "prelude", "imports": self.imports, "provided": list(self.provided)})
         self.box.receive(self._left(max(30.0, self.limits.call_timeout)))
         for index, source, upto in self.cells:
@@ -139,10 +138,27 @@ class Session:
             self._receive_serving(self.limits.call_timeout, allowed=set(self.provided))
 
     def close(self) -> None:
+        """End the sandbox now (after a fault: it is never reused)."""
         if self.box is not None:
             self.box.kill()
             self.box = None
         self.child = False
+
+    def finish(self) -> None:
+        """End the submission; a sandbox that ends it cleanly serves the next one (the zygote)."""
+        if self.box is None:
+            return
+        box, clean = self.box, False
+        if self.child:
+            self.end_exercise()
+        if self.box is not None and self.box.alive():
+            try:
+                self.box.send({"op": "end"})
+                clean = True
+            except SandboxError:
+                pass
+        self.box = None
+        POOL.release(box, clean)
 
     def run_cell(self, index: int, source: str) -> CellRun:
         """Execute one student cell. A statement that hangs or ends the process is cut: the
@@ -290,7 +306,7 @@ def grade_notebook(nb, assignment: str, limits: Limits, sandbox_kind: str = "aut
             report.verdicts[grade_id(cell)] = _judge(session, cell, checks, names)
         report.sandbox = session.box.kind if session.box else ""
     finally:
-        session.close()
+        session.finish()
         report.events += session.events
     return report
 

@@ -16,6 +16,7 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from traitlets.config import Config
 
 from grader.engine import GradeInSandbox
+from grader.feedback import FeedbackExporter
 from grader.preprocessors import ClearWidgetState
 from grader.rebuild import RebuildFromRelease
 from grader.sandbox import Limits
@@ -43,9 +44,12 @@ def build_config(root: str | None = None, timeout: float | None = None, sandbox:
 
     # Autograde: rebuild the submission from the release, then grade it with the engine
     # (student code in a sandbox, the score decided here) instead of executing it in a kernel.
-    sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+    # nbgrader's CheckCellMetadata steps are left out: after the rebuild every cell's metadata
+    # is the release's (checked when the release was generated), and validating it twice per
+    # submission was a tenth of the grading time.
+    sanitize = [p for p in Autograde.class_traits()["sanitize_preprocessors"].default() if p.__name__ != "CheckCellMetadata"]
     c.Autograde.sanitize_preprocessors = [RebuildFromRelease] + sanitize
-    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    steps = [p for p in Autograde.class_traits()["autograde_preprocessors"].default() if p.__name__ != "CheckCellMetadata"]
     steps[steps.index(next(p for p in steps if p.__name__ == "Execute"))] = GradeInSandbox
     c.Autograde.autograde_preprocessors = steps
     c.GradeInSandbox.call_timeout = float(timeout or CALL_TIMEOUT)
@@ -56,4 +60,5 @@ def build_config(root: str | None = None, timeout: float | None = None, sandbox:
 
     # Feedback: never show hidden tests (the engine's messages quote no test source).
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.exporter_class = FeedbackExporter  # nbgrader's page, course text rendered once
     return c

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 from pathlib import Path
 
 import nbformat
@@ -128,6 +129,17 @@ def _added(source: str):
     return cell
 
 
+@functools.lru_cache(maxsize=64)
+def _read_release(path: str, mtime_ns: int, size: int) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _release(path: Path) -> nbformat.NotebookNode:
+    """The release notebook, read once per run (``rebuild`` copies it, never changes it)."""
+    st = path.stat()
+    return _read_release(str(path), st.st_mtime_ns, st.st_size)
+
+
 class RebuildFromRelease(NbGraderPreprocessor):
     """nbgrader sanitize step: grade the release notebook with the student's answers (see module)."""
 
@@ -135,8 +147,7 @@ class RebuildFromRelease(NbGraderPreprocessor):
         info = resources["nbgrader"]
         coursedir = CourseDirectory(config=self.config)
         path = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
-        release = nbformat.read(str(path), as_version=4)
-        rebuilt, flags = rebuild(nb, release)
+        rebuilt, flags = rebuild(nb, _release(path))
         rebuilt.metadata[FLAGS_KEY] = {"flags": [list(f) for f in flags]}
         for flag in flags:
             self.log.warning("flag %s: %s", *flag)

@@ -25,6 +25,7 @@ and CPU time.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import resource
 import select
@@ -131,7 +132,7 @@ def _bwrap_command(rfd: int, wfd: int) -> list[str]:
     cmd += ["--chdir", "/tmp", "--clearenv"]
     for k, v in _worker_env("/tmp").items():
         cmd += ["--setenv", k, v]
-    return cmd + [_python(), "-I", "-S", "-B", "/runner/worker.py", str(rfd), str(wfd), *paths]
+    return cmd + [_python(), "-I", "-S", "-B", "/runner/worker.py", "--zygote", str(rfd), str(wfd), *paths]
 
 
 def _worker_env(home: str) -> dict[str, str]:
@@ -147,6 +148,7 @@ class Sandbox:
         self.limits, self.kind = limits, mode(kind)
         self.proc: subprocess.Popen | None = None
         self.scratch: str | None = None
+        self.submissions = 0
 
     # -- life cycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -180,6 +182,79 @@ class Sandbox:
             os.close(to_child_r)
             os.close(from_child_w)
         self.wfd, self.rfd = to_child_w, from_child_r
+
+    # -- submissions ------------------------------------------------------------------------
+    def begin_submission(self, timeout: float = 10.0) -> None:
+        """Make the process serve a new submission.
+
+        A plain process serves one submission from its start. A zygote (bwrap) forks a fresh
+        child for each: first this side checks, from outside, that nothing but the sandbox's
+        init and the zygote is left running in it (a leftover could read the next
+        submission's messages); then the zygote kills leftovers, empties the scratch folders
+        and writes a random marker, and everything the pipe held before the marker (what a
+        previous submission wrote and nobody read) is skipped.
+        """
+        self.submissions += 1
+        if self.kind != "bwrap":
+            if self.submissions > 1:
+                raise SandboxError("a plain process serves one submission only")
+            return
+        if self.submissions > 1 and not self._only_zygote_left():
+            raise SandboxError("a process of the previous submission is still running")
+        marker = os.urandom(16)
+        self.send({"op": "submission", "marker": marker.hex()})
+        self._skip_to(marker, time.monotonic() + timeout)
+
+    def reusable(self) -> bool:
+        """True when the process can serve another submission (a clean zygote)."""
+        return self.kind == "bwrap" and self.alive() and self._only_zygote_left()
+
+    def _descendants(self) -> list[int]:
+        """Running processes below this sandbox's bwrap process, read from /proc."""
+        children: dict[int, list[int]] = {}
+        running: set[int] = set()
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(name))
+            if fields[0] != b"Z":
+                running.add(int(name))
+        found, todo = [], [self.proc.pid]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                found.append(child)
+                todo.append(child)
+        return [p for p in found if p in running]
+
+    def _only_zygote_left(self, wait: float = 1.0) -> bool:
+        """True once the sandbox holds just its init and the zygote (waits up to ``wait`` s)."""
+        deadline = time.monotonic() + wait
+        while True:
+            if self.proc is None or self.proc.poll() is not None:
+                return False
+            if len(self._descendants()) <= 2:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+
+    def _skip_to(self, marker: bytes, deadline: float) -> None:
+        """Read up to and including ``marker`` (byte by byte: nothing after it is consumed),
+        then the zygote's word on the submission: ``ready``, or why it cannot serve it."""
+        seen, skipped = b"", 0
+        while not seen.endswith(marker):
+            if skipped > 1 << 20:
+                raise SandboxError("the process sent too much before starting the submission")
+            seen = seen[-len(marker):] + self._read(1, deadline)
+            skipped += 1
+        reply = self.receive(max(0.0, deadline - time.monotonic()))
+        if reply.get("op") != "ready":
+            raise SandboxError(f"the sandbox cannot serve another submission ({reply.get('why', reply.get('op'))})")
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -247,3 +322,53 @@ class Sandbox:
             chunks.append(chunk)
             got += len(chunk)
         return b"".join(chunks)
+
+
+class Pool:
+    """Reuse of sandboxes between submissions (the zygote), one process at a time.
+
+    :meth:`acquire` gives a sandbox ready for a new submission: the idle zygote if there
+    is one and it is clean, else a new one. :meth:`release` keeps a zygote whose
+    submission ended cleanly, and ends anything else.
+    """
+
+    def __init__(self) -> None:
+        self.idle: Sandbox | None = None
+
+    def acquire(self, limits: Limits, kind: str = "auto") -> Sandbox:
+        box, self.idle = self.idle, None
+        if box is not None and (box.limits != limits or box.kind != mode(kind)):
+            box.kill()
+            box = None
+        if box is not None:
+            try:
+                box.begin_submission()
+                return box
+            except SandboxError:
+                box.kill()
+        box = Sandbox(limits, kind)
+        box.start()
+        try:
+            box.begin_submission(timeout=max(30.0, limits.call_timeout))
+        except BaseException:
+            box.kill()
+            raise
+        return box
+
+    def release(self, box: Sandbox, clean: bool) -> None:
+        if clean and box.reusable():
+            if self.idle is not None:
+                self.idle.kill()
+            self.idle = box
+        else:
+            box.kill()
+
+    def close(self) -> None:
+        if self.idle is not None:
+            self.idle.kill()
+            self.idle = None
+
+
+#: The pool of this process (grading is sequential within a process).
+POOL = Pool()
+atexit.register(POOL.close)

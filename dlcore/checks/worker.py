@@ -19,7 +19,7 @@ import os
 import sys
 
 if __name__ == "__main__":  # started as the sandbox worker: its import path comes first
-    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__))] + sys.argv[3:]
+    sys.path[:0] = [os.path.dirname(os.path.abspath(__file__))] + [a for a in sys.argv[3:] if a.startswith("/")]
 
 import ast
 import io
@@ -272,15 +272,139 @@ class Worker:
                 os._exit(3)
 
 
+# --- the zygote: NumPy loaded once, a fresh process per submission ------------------------------
+#: Folders of the sandbox a submission can write to; emptied before the next submission.
+SCRATCH = ("/tmp", "/dev/shm")
+
+
+def _other_processes() -> list[int]:
+    """Every process of the sandbox (its own PID namespace) but its init and this one."""
+    me = os.getpid()
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) not in (1, me):
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        pids.append(int(name))
+            except OSError:
+                pass
+    return pids
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _kill_the_rest() -> bool:
+    """Kill every other process of the sandbox (a submission's leftovers); True when none is left."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        _reap()
+        pids = _other_processes()
+        if not pids:
+            return True
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.005)
+    return False
+
+
+def _remove(path: str) -> None:
+    """Remove a file or a folder tree, whatever permissions the student gave it."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, 0o700)
+        for name in os.listdir(path):
+            _remove(os.path.join(path, name))
+        os.rmdir(path)
+    else:
+        os.unlink(path)
+
+
+def _wipe() -> str:
+    """Empty the scratch folders and check no System V IPC object is left; "" or what is dirty."""
+    for folder in SCRATCH:
+        if not os.path.isdir(folder):
+            continue
+        for name in os.listdir(folder):
+            try:
+                _remove(os.path.join(folder, name))
+            except OSError:
+                pass
+        if os.listdir(folder):
+            return f"{folder} could not be emptied"
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                if len(f.read().strip().splitlines()) > 1:
+                    return f"a System V {kind} object was left"
+        except OSError:
+            pass
+    return ""
+
+
+def zygote(channel: _Channel) -> None:
+    """Serve submission after submission, each in a fresh child of this preloaded process.
+
+    Before each one (the grader's ``submission`` message, which carries a random marker):
+    leftovers of the previous submission are killed and its files removed; the marker is
+    written raw on the channel, so that the grader skips whatever a previous submission
+    left in the pipe; then a child serves the submission as :class:`Worker` and this
+    process waits for it. Only used inside bubblewrap, whose PID namespace holds nothing
+    but this sandbox's processes. If anything cannot be cleaned, the grader is told
+    (``dirty``) and ends the whole sandbox instead of reusing it.
+    """
+    os.chdir("/tmp")
+    while True:
+        msg = channel.receive()
+        if msg.get("op") != "submission":
+            os._exit(3)
+        dirty = "" if _kill_the_rest() else "a process of the previous submission could not be ended"
+        dirty = dirty or _wipe()
+        os.write(channel.wfd, bytes.fromhex(str(msg["marker"])))
+        if dirty:
+            channel.send({"op": "dirty", "why": dirty})
+            continue
+        channel.send({"op": "ready"})
+        pid = os.fork()
+        if pid == 0:
+            Worker(channel).serve()
+            os._exit(0)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        _kill_the_rest()
+
+
 def main(argv: list[str]) -> None:
-    """``worker.py RFD WFD [PATH ...]``: serve on the two inherited pipe ends."""
+    """``worker.py [--zygote] RFD WFD [PATH ...]``: serve on the two inherited pipe ends."""
+    as_zygote = argv[1:2] == ["--zygote"]
+    if as_zygote:
+        argv = argv[:1] + argv[2:]
     rfd, wfd = int(argv[1]), int(argv[2])
     # fds 0-2 go nowhere: the student's output is captured at the Python level, and
     # nothing written to a raw fd can reach the grader's channel.
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    Worker(_Channel(rfd, wfd)).serve()
+    channel = _Channel(rfd, wfd)
+    if as_zygote:
+        zygote(channel)
+    else:
+        Worker(channel).serve()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,98 @@
+"""The sandbox's zygote: one preloaded process serves submission after submission, and
+nothing one submission leaves behind reaches the next (files, processes, IPC objects,
+bytes in the pipe)."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from grader.sandbox import Limits, Pool, SandboxError, bwrap_path
+
+pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed (apt-get install bubblewrap)")
+
+LIMITS = Limits(call_timeout=5)
+
+HOSTILE = textwrap.dedent(r'''
+    import os, sys, time
+    open("/tmp/left.txt", "w").write("answers of student A")
+    os.makedirs("/tmp/locked/inner")
+    os.chmod("/tmp/locked", 0)
+    open("/dev/shm/left", "w").write("x")
+    out = int([a for a in sys.argv if a.isdigit()][1])   # the worker's pipe to the grader
+    r, w = os.pipe()
+    if os.fork() == 0:          # a daemon that outlives the submission ...
+        os.setsid()
+        if os.fork() == 0:
+            os.close(w)
+            os.read(r, 1)       # ... wakes when the submission's process ends ...
+            os.write(out, b"\x10\x00\x00\x00" + b"forged bytes" * 50)  # ... and writes into the pipe
+            while True:
+                time.sleep(0.01)
+        os._exit(0)
+    os.close(r)
+''')
+
+PROBE = textwrap.dedent('''
+    import os
+    def probe():
+        procs = [p for p in os.listdir("/proc") if p.isdigit()]
+        return {"tmp": sorted(os.listdir("/tmp")), "shm": sorted(os.listdir("/dev/shm")), "processes": len(procs)}
+''')
+
+
+def _run(box, source: str) -> dict:
+    box.send({"op": "exec", "source": source, "label": "<cell>"})
+    while True:
+        reply = box.receive(10)
+        if reply.get("op") != "progress":
+            return reply
+
+
+def test_zygote_serves_the_next_submission_clean():
+    pool = Pool()
+    try:
+        first = pool.acquire(LIMITS)
+        assert first.kind == "bwrap"
+        assert _run(first, HOSTILE)["ok"] is True
+        first.send({"op": "end"})
+        pool.release(first, clean=True)
+
+        second = pool.acquire(LIMITS)
+        assert second is first, "a clean zygote is reused"
+        assert _run(second, PROBE)["ok"] is True
+        second.send({"op": "call", "name": "probe", "args": (), "kwargs": {}, "isolate": []})
+        seen = second.receive(10)["result"]
+        assert seen["tmp"] == [] and seen["shm"] == []
+        assert seen["processes"] == 3, seen  # the sandbox's init, the zygote and this submission
+        second.send({"op": "end"})
+        pool.release(second, clean=True)
+    finally:
+        pool.close()
+
+
+def test_a_submission_that_keeps_running_is_not_reused():
+    pool = Pool()
+    try:
+        box = pool.acquire(LIMITS)
+        box.send({"op": "exec", "source": "while True: pass", "label": "<cell>"})
+        pool.release(box, clean=False)  # what the engine does after a timeout
+        assert not box.alive()
+        fresh = pool.acquire(LIMITS)
+        assert fresh is not box and fresh.alive()
+        pool.release(fresh, clean=False)
+    finally:
+        pool.close()
+
+
+def test_a_plain_process_serves_one_submission_only():
+    pool = Pool()
+    try:
+        box = pool.acquire(LIMITS, "process")
+        assert box.kind == "process" and not box.reusable()
+        with pytest.raises(SandboxError):
+            box.begin_submission()
+        pool.release(box, clean=True)
+        assert pool.idle is None and not box.alive()
+    finally:
+        pool.close()
