@@ -5,7 +5,8 @@ The network is the MLP 784-512-256-10 (ReLU hidden layers, softmax output) on a 
 
 * **the training loop** (:mod:`dlcore.train`, what :func:`dlcore.train.train` and the
   sliders that retrain a network run): forward, backward without ``dA0`` (the gradient
-  with respect to the inputs, which training does not use), in-place Adam update;
+  with respect to the inputs, which training does not use), in-place Adam update of all
+  the parameters at once, held in one flat vector;
 * **the graded functions** (:func:`dlcore.softmax.model_forward_softmax`,
   :func:`dlcore.softmax.model_backward_softmax`,
   :func:`dlcore.optim.update_parameters_with_adam`): the course's API, which returns
@@ -13,30 +14,56 @@ The network is the MLP 784-512-256-10 (ReLU hidden layers, softmax output) on a 
 
 The "BLAS floor" is a step reduced to its matrix products, measured in the same run:
 the 3 forward products and the 5 backward products of training (``dW3, dA2, dW2, dA1,
-dW1``), and for the graded functions the same plus ``dA0 = W1^T dZ1``. Each ratio is
-taken against the floor that does the same products.
+dW1``), and for the graded functions the same plus ``dA0 = W1^T dZ1``, with the same
+shapes, dtype (float64) and memory layouts as in the step (``X^T``, ``A^T`` and ``W^T`` as
+transposed views), each written into an array allocated once, as the training loop does.
+Each ratio is taken against the floor that does the same products.
+
+BLAS threads: the step's element-wise work (activations, Adam) runs on one core, its
+matrix products on as many threads as BLAS uses; both variants run in this one process,
+so the floor always uses the same number of threads as the step. By default the script
+sets ``OPENBLAS_NUM_THREADS`` (and ``OMP_``/``MKL_NUM_THREADS``) to 1 before NumPy loads
+(``--threads N`` to change; an ``OPENBLAS_NUM_THREADS`` already set in the environment is
+kept), which also makes the figures steadier on a shared machine. ``--cpu K`` pins the
+process to CPU K (as ``taskset -c K`` does).
 
 The variants are interleaved round by round, so that a busy machine slows them all
 alike; each round's ratio compares neighbouring measurements, and the median over the
 rounds is reported. On a machine shared with other work the two BLAS threads compete
 with other processes and the figures swing widely: repeat, and compare medians.
 
-Run: ``.venv/bin/python benchmarks/train_step.py [--rounds R] [--steps N] [--json]``.
+Run: ``.venv/bin/python benchmarks/train_step.py [--rounds R] [--steps N] [--threads T] [--cpu K] [--json]``.
 Target: training loop <= 1.25 x floor.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
-import numpy as np
 
-from dlcore.initialization import initialize_parameters_deep
-from dlcore.optim import initialize_adam, update_parameters_with_adam
-from dlcore.softmax import model_backward_softmax, model_forward_softmax, one_hot
-from dlcore.train import _Network, _Optimizer, _train_step, _Workspace
+def _blas_threads(argv: list[str]) -> str:
+    """The number of BLAS threads asked for: ``--threads``, else $OPENBLAS_NUM_THREADS, else 1."""
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("OPENBLAS_NUM_THREADS", "1")
+
+
+if __name__ == "__main__":  # before NumPy loads OpenBLAS, which reads these once
+    for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_variable] = _blas_threads(sys.argv[1:])
+
+import numpy as np  # noqa: E402
+
+from dlcore.initialization import initialize_parameters_deep  # noqa: E402
+from dlcore.optim import initialize_adam, update_parameters_with_adam  # noqa: E402
+from dlcore.softmax import model_backward_softmax, model_forward_softmax, one_hot  # noqa: E402
+from dlcore.train import _Network, _train_step, _Trainer  # noqa: E402
 
 LAYER_DIMS = [784, 512, 256, 10]
 BATCH = 256
@@ -55,9 +82,9 @@ def make_problem(seed: int = 0):
 def training_loop_step(X, Y, parameters, learning_rate: float = 0.001):
     """A function taking one step of :mod:`dlcore.train`'s loop (its state kept between calls)."""
     net = _Network({k: v.copy() for k, v in parameters.items()}, "multiclass")
-    optimizers = {"weights": _Optimizer("adam", net.parameters, beta=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8)}
-    workspace, rng = _Workspace(), np.random.default_rng(0)
-    return lambda: _train_step(X, Y, net, optimizers, learning_rate, 0.0, 1.0, 0.9, rng, workspace)
+    trainer = _Trainer(net, "adam", beta1=0.9, beta2=0.999, epsilon=1e-8)
+    rng = np.random.default_rng(0)
+    return lambda: _train_step(X, Y, trainer, learning_rate, 0.0, 1.0, 0.9, rng)
 
 
 def graded_functions_step(X, Y, parameters, learning_rate: float = 0.001):
@@ -75,19 +102,33 @@ def graded_functions_step(X, Y, parameters, learning_rate: float = 0.001):
 
 
 def matmul_floor(X, dZ, p, with_dA0: bool):
-    """Only the matrix products of the step (dZ stands in for the backward signals)."""
+    """A function doing only the matrix products of the step (dZ stands in for the backward signals).
+
+    The products of :func:`dlcore.train._forward` and :func:`dlcore.train._backward`, with
+    the same operands (the transposes are views, as there), each written into an array
+    allocated here once (the training loop reuses its arrays from one step to the next).
+    """
     W1, W2, W3 = p["W1"], p["W2"], p["W3"]
-    A1 = W1 @ X
-    A2 = W2 @ A1
-    W3 @ A2
     dZ3, dZ2, dZ1 = dZ
-    dZ3 @ A2.T
-    W3.T @ dZ3
-    dZ2 @ A1.T
-    W2.T @ dZ2
-    dZ1 @ X.T
-    if with_dA0:
-        W1.T @ dZ1
+    m = X.shape[1]
+    out = {name: np.empty(shape) for name, shape in [
+        ("A1", (W1.shape[0], m)), ("A2", (W2.shape[0], m)), ("A3", (W3.shape[0], m)),
+        ("dW3", W3.shape), ("dA2", (W3.shape[1], m)), ("dW2", W2.shape), ("dA1", (W2.shape[1], m)),
+        ("dW1", W1.shape), ("dA0", (W1.shape[1], m))]}
+
+    def products():
+        A1 = np.matmul(W1, X, out=out["A1"])
+        A2 = np.matmul(W2, A1, out=out["A2"])
+        np.matmul(W3, A2, out=out["A3"])
+        np.matmul(dZ3, A2.T, out=out["dW3"])
+        np.matmul(W3.T, dZ3, out=out["dA2"])
+        np.matmul(dZ2, A1.T, out=out["dW2"])
+        np.matmul(W2.T, dZ2, out=out["dA1"])
+        np.matmul(dZ1, X.T, out=out["dW1"])
+        if with_dA0:
+            np.matmul(W1.T, dZ1, out=out["dA0"])
+
+    return products
 
 
 def block_time(fn, repeats: int) -> float:
@@ -121,9 +162,9 @@ def run(rounds: int, steps: int) -> dict:
     dZ = (rng.standard_normal((10, BATCH)), rng.standard_normal((256, BATCH)), rng.standard_normal((512, BATCH)))
     variants = {
         "training loop": training_loop_step(X, Y, parameters),
-        "floor (training products)": lambda: matmul_floor(X, dZ, parameters, with_dA0=False),
+        "floor (training products)": matmul_floor(X, dZ, parameters, with_dA0=False),
         "graded functions": graded_functions_step(X, Y, parameters),
-        "floor (+ dA0)": lambda: matmul_floor(X, dZ, parameters, with_dA0=True),
+        "floor (+ dA0)": matmul_floor(X, dZ, parameters, with_dA0=True),
     }
     t = measure(variants, rounds, steps)
     ratios = t["training loop"] / t["floor (training products)"]
@@ -144,13 +185,14 @@ def run(rounds: int, steps: int) -> dict:
         "best_ratio": float(np.min(t["training loop"]) / np.min(t["floor (training products)"])),
         "rounds": rounds,
         "steps": steps,
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
     }
 
 
 def rows(result: dict) -> list[dict]:
     """The figures as rows of the table of ``benchmarks/bench.py``."""
     ms = result["median_round_ms"]
-    net = f"{'-'.join(map(str, LAYER_DIMS))}, batch {BATCH}, Adam"
+    net = f"{'-'.join(map(str, LAYER_DIMS))}, batch {BATCH}, Adam, {result['blas_threads']} BLAS thread(s)"
     busy = result["spread"] > BUSY
     value = (f"{result['ratio']:.2f} x floor (median round: {ms['training loop']:.1f} ms vs "
              f"{ms['floor (training products)']:.1f} ms)")
@@ -170,14 +212,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="rounds; the median round is reported")
     parser.add_argument("--steps", type=int, default=5, help="consecutive steps of each variant per round")
+    parser.add_argument("--threads", default=None,
+                        help="BLAS threads for the step and the floor alike (default: $OPENBLAS_NUM_THREADS, else 1); "
+                             "read when the script starts, before NumPy loads")
+    parser.add_argument("--cpu", type=int, default=None, help="pin the process to this CPU (as taskset -c does)")
     parser.add_argument("--json", action="store_true", help="print the rows of benchmarks/bench.py's table as JSON")
     args = parser.parse_args(argv)
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
     result = run(args.rounds, args.steps)
     if args.json:
         print(json.dumps(rows(result)))
         return 0
     print(f"MLP {'-'.join(map(str, LAYER_DIMS))}, batch {BATCH}, float64, Adam; "
-          f"median of {args.rounds} rounds of {args.steps} steps")
+          f"median of {args.rounds} rounds of {args.steps} steps; BLAS threads: {result['blas_threads']}"
+          + ("" if args.cpu is None else f"; pinned to CPU {args.cpu}"))
     for name, t in result["median_ms"].items():
         print(f"  {name:28s} {t:8.2f} ms")
     print(f"  ratio training loop / floor      {result['ratio']:6.2f}   (target <= {TARGET:g})")

@@ -19,16 +19,20 @@ Batch normalisation (``batchnorm=True``) normalises ``Z`` of every hidden layer 
 its ReLU, with learned ``gamma{l}``, ``beta{l}`` (n[l], 1) updated by the same optimizer as
 the weights, and running averages of the batch statistics for predictions. (The bias
 ``b{l}`` of a normalised layer is kept so that ``parameters`` keeps its usual layout; its
-gradient is zero because ``beta{l}`` takes over its role.)
+gradient is zero because ``beta{l}`` takes over its role, and it stays at its initial 0.)
 
 Speed: the sliders of the notebooks retrain networks with this loop, so a training
 step does only what training needs. It computes the same quantities as the graded
 functions (``linear_forward``, ``relu``, ``model_backward``, the ``update_parameters*``
-functions), with three differences that change no result beyond rounding: it skips the
+functions), with differences that change no result beyond rounding: it skips the
 gradient with respect to the inputs (``dA0``), applies the cost's 1/m once to ``dZL``,
 and works in place in its own arrays (the ReLU, the backward signals, the optimizer
-updates, and the ``Z``/``dA``/``dW`` arrays reused from one step to the next). The
-graded functions keep their contract: new arrays, inputs left unchanged.
+updates, and the ``Z``/``dA`` arrays reused from one step to the next). All the trainable
+arrays are views of one flat vector and their gradients views of another
+(:class:`_FlatParameters`), which the optimizer updates with a few NumPy operations on
+whole vectors per step, keeping its moments in a form that saves passes over them
+(:class:`_Optimizer`). The graded functions keep their contract: new arrays, inputs left
+unchanged.
 """
 from __future__ import annotations
 
@@ -179,6 +183,7 @@ def _backward(
     lambd: float,
     workspace: _Workspace | None = None,
     out: dict[str, np.ndarray] | None = None,
+    scale: float = 1.0,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Gradients of the training cost. Returns ``(grads, bn_grads)``.
 
@@ -191,6 +196,8 @@ def _backward(
     out : arrays to write the gradients into, by name (``"dW1"``, ``"db1"``, ...,
     ``"dgamma1"``, ...): the views of one flat gradient vector (see :class:`_FlatParameters`);
     the returned dicts then hold these arrays.
+    scale : multiply every gradient by this factor (what the optimizer asks for, see
+    :meth:`_Optimizer.begin_step`), at no cost: it is applied to ``dZ[L]`` with the 1/m.
     """
     m = Y.shape[1]
     L = len(caches)
@@ -201,7 +208,10 @@ def _backward(
     # The cost's 1/m is applied here, once, to this small (nL, m) array: every gradient
     # below is linear in dZL and carries it on (dW, db, dgamma, dbeta need no 1/m).
     dZ = AL - Y
-    dZ /= m
+    if scale == 1.0:
+        dZ /= m
+    else:
+        dZ *= scale / m
     for l in range(L, 0, -1):
         (A_prev, W, _), H, bn_cache, D = caches[l - 1]
         if l < L:  # dA is the gradient with respect to the output of hidden layer l
@@ -218,15 +228,23 @@ def _backward(
                 bn_grads[f"dgamma{l}"], bn_grads[f"dbeta{l}"] = dgamma, dbeta
         if out is None:
             grads[f"dW{l}"] = _matmul(dZ, A_prev.T, workspace, f"dW{l}")
-            grads[f"db{l}"] = dZ @ ones  # the row sums; BLAS takes half the time of dZ.sum(axis=1)
+            db = np.zeros((dZ.shape[0], 1)) if bn_cache is not None else None
         else:
             grads[f"dW{l}"] = np.matmul(dZ, A_prev.T, out=out[f"dW{l}"])
-            grads[f"db{l}"] = np.matmul(dZ, ones, out=out[f"db{l}"])
+            db = out[f"db{l}"]
+            if bn_cache is not None:
+                db[...] = 0.0
+        if bn_cache is None:  # the row sums; BLAS takes half the time of dZ.sum(axis=1)
+            db = np.matmul(dZ, ones, out=db)
+        # else: b{l} is followed by batch norm, which subtracts it again with the batch mean: its
+        # gradient is exactly 0. (Computed, it would be rounding noise, which Adam, dividing by
+        # the noise's own size, would turn into steps of about the learning rate.)
+        grads[f"db{l}"] = db
         if l > 1:
             dA = _matmul(W.T, dZ, workspace, f"dA{l - 1}")
     if lambd > 0:  # L2: the penalty (lambd / 2m) sum ||W||^2 adds (lambd / m) W to each dW
         for l in range(1, L + 1):
-            grads[f"dW{l}"] += (lambd / m) * net.parameters[f"W{l}"]
+            grads[f"dW{l}"] += (lambd * scale / m) * net.parameters[f"W{l}"]
     return grads, bn_grads
 
 
@@ -283,13 +301,13 @@ class _FlatParameters:
     norm, ``gamma1, beta1, ...``. ``theta`` holds the values and ``grad`` the gradients, in
     the same layout; ``views`` (by name) and ``grad_views`` (by ``"d" + name``) are views of
     them shaped like the arrays. The training loop computes, reads and updates the arrays
-    through the views, and the optimizer updates all of them at once on the vectors, with
-    a handful of operations per step instead of a handful per array.
+    through the views, and the optimizer updates all of them at once on the vectors: a
+    handful of NumPy operations per step, instead of a handful per array.
     """
 
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self.shapes = {name: np.shape(array) for name, array in arrays.items()}
-        self.size = sum(int(np.prod(shape)) for shape in self.shapes.values())
+        self.size = sum(math.prod(shape) for shape in self.shapes.values())
         self.theta = np.empty(self.size)
         self.grad = np.zeros(self.size)
         self.views = self.unflatten(self.theta)
@@ -301,17 +319,15 @@ class _FlatParameters:
         """Views of ``vector`` (laid out like ``theta``), keyed ``prefix + name``."""
         views, start = {}, 0
         for name, shape in self.shapes.items():
-            stop = start + int(np.prod(shape))
+            stop = start + math.prod(shape)
             views[prefix + name] = vector[start:stop].reshape(shape)
             start = stop
         return views
 
 
-#: Elements per block of the optimizer's updates. Adam makes ten passes over its four
-#: vectors (parameters, gradient, two moments); done a block at a time, the block's data
-#: stay in the core's cache from one pass to the next instead of being read back from
-#: the shared cache or memory. 8192 float64 = 64 KB per vector, 256 KB for the four.
-_BLOCK = 8192
+#: Largest factor that :class:`_Optimizer` lets the gradients carry before it rescales its
+#: first moment (a power of two, so that the gradients stay far from overflow).
+_MAX_GRAD_SCALE = 2.0**20
 
 
 class _Optimizer:
@@ -319,24 +335,36 @@ class _Optimizer:
 
     The same updates as :func:`dlcore.model.update_parameters`,
     :func:`dlcore.optim.update_parameters_with_momentum`, ``..._with_rmsprop`` and
-    ``..._with_adam``, element by element, but done in place on the vectors of a
-    :class:`_FlatParameters`: ``step`` overwrites ``theta`` and uses ``grad`` as scratch
-    space, so that a step allocates nothing. The bias corrections and the step size are
-    scalars computed once per step, and the vectors are updated a block of
-    :data:`_BLOCK` elements at a time.
+    ``..._with_adam``, element by element, but done in place on the vectors ``theta``
+    and ``grad`` of a :class:`_FlatParameters`: ``step`` overwrites ``theta`` and uses
+    ``grad`` as scratch space, so that a step allocates nothing, and its scalars (bias
+    corrections, step size) are computed once per step. Each NumPy operation is a pass
+    over every parameter, so the state is kept in a form that needs as few as possible
+    (exact algebra; the results differ from the graded functions only by rounding):
 
-    The moments are kept without their ``(1 - beta)`` factor, which the step size and
-    epsilon absorb (exact algebra; it saves two passes over every array):
-    ``u = beta1 u + g`` is ``v / (1 - beta1)`` and ``q = beta2 q + g**2`` is
-    ``s / (1 - beta2)``, so that Adam's
-    ``W -= lr * v^ / (sqrt(s^) + eps)`` with ``v^ = v / c1``, ``s^ = s / c2``
-    (``c1 = 1 - beta1**t``, ``c2 = 1 - beta2**t``) becomes
-    ``W -= k * u / (sqrt(q) + eps * r)`` with ``r = sqrt(c2 / (1 - beta2))`` and
-    ``k = lr * (1 - beta1) / c1 * r``. :meth:`moments` returns ``v`` and ``s``.
+    * The moments are kept without their ``(1 - beta)`` factor, which the step size and
+      epsilon absorb: ``u = beta1 u + g`` is ``v / (1 - beta1)`` and
+      ``q = beta2 q + g**2`` is ``s / (1 - beta2)``.
+    * The first moment is kept as ``U = a u`` with a factor ``a`` that grows by
+      ``1 / beta1`` at every step, and the gradient arrives already multiplied by the new
+      ``a`` (:meth:`begin_step` says by how much; the backward pass applies it to
+      ``dZ[L]``, a small array, and every gradient inherits it). Then
+      ``U_new = a_new (beta1 u + g) = U + a_new g``: one addition, no pass to decay ``U``.
+      The second moment is kept as ``R = a**2 q`` (decayed by ``beta2 (a_new / a)**2``)
+      and, as ``u / sqrt(q) = U / sqrt(R)``, Adam's
+      ``W -= lr * v^ / (sqrt(s^) + eps)`` with ``v^ = v / c1``, ``s^ = s / c2``
+      (``c1 = 1 - beta1**t``, ``c2 = 1 - beta2**t``) becomes
+      ``W -= k * U / (sqrt(R) + a * eps * r)`` with ``r = sqrt(c2 / (1 - beta2))`` and
+      ``k = lr * (1 - beta1) / c1 * r``. Before ``a`` would pass
+      :data:`_MAX_GRAD_SCALE` (or when beta1 is 0), ``U`` is multiplied by
+      ``beta1 / a`` instead and ``a`` starts again from 1. Momentum keeps its velocity
+      the same way. (``self.u`` and ``self.q`` hold ``U`` and ``R``.)
+
+    :meth:`moments` returns ``v`` and ``s`` as :mod:`dlcore.optim` keeps them.
     """
 
     def __init__(self, name: str, theta: np.ndarray, grad: np.ndarray, beta: float, beta1: float, beta2: float,
-                 epsilon: float, block: int = _BLOCK):
+                 epsilon: float):
         self.name, self.t = name, 0  # t: number of updates so far (Adam's bias correction counts from 1)
         self.beta = _check_beta(beta, "beta") if name == "momentum" else beta
         self.beta1 = _check_beta(beta1, "beta1") if name == "adam" else beta1
@@ -344,63 +372,80 @@ class _Optimizer:
         self.epsilon = check_positive(epsilon, "epsilon") if name in ("rmsprop", "adam") else epsilon
         self.theta, self.grad = theta, grad
         size = theta.size
-        self.u = np.zeros(size) if name in ("momentum", "adam") else None  # first moment / (1 - beta or beta1)
-        self.q = np.zeros(size) if name in ("rmsprop", "adam") else None  # second moment / (1 - beta2)
-        scratch = np.empty(size) if name == "rmsprop" else None
-        # The blocks, as views made once: (theta, grad, u, q, scratch) of each block.
-        vectors = (theta, grad, self.u, self.q, scratch)
-        self._blocks = [tuple(None if v is None else v[start:start + block] for v in vectors)
-                        for start in range(0, size, block)]
+        self.u = np.zeros(size) if name in ("momentum", "adam") else None  # a * first moment / (1 - beta or beta1)
+        self.q = np.zeros(size) if name in ("rmsprop", "adam") else None  # a**2 * second moment / (1 - beta2)
+        self.scratch = np.empty(size) if name == "rmsprop" else None
+        self._decay = self.beta1 if name == "adam" else self.beta  # of the first moment
+        self.a = 1.0  # the factor carried by u (and a**2 by q, with Adam)
+        self.a_next = 1.0  # the factor of the next gradient, set by begin_step
+        self._begun = self._rescale = False
+
+    def begin_step(self) -> float:
+        """Start a step: the factor by which its gradient must be multiplied before :meth:`step` (1 for GD, RMSprop)."""
+        self._rescale = False
+        if self.u is None or self.t == 0:  # no first moment, or one that is still zero
+            self.a_next = 1.0
+        elif self._decay > 0.0 and self.a <= _MAX_GRAD_SCALE * self._decay:
+            self.a_next = self.a / self._decay
+        else:  # start again from 1: the step multiplies u by decay / a first
+            self.a_next, self._rescale = 1.0, True
+        self._begun = True
+        return self.a_next
 
     def moments(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """The moments ``(v, s)`` as :mod:`dlcore.optim` keeps them, as flat vectors (None if unused)."""
-        first = self.beta1 if self.name == "adam" else self.beta
-        v = None if self.u is None else (1.0 - first) * self.u
-        s = None if self.q is None else (1.0 - self.beta2) * self.q
+        v = None if self.u is None else ((1.0 - self._decay) / self.a) * self.u
+        q_factor = self.a**2 if self.name == "adam" else 1.0  # RMSprop's q carries no factor
+        s = None if self.q is None else ((1.0 - self.beta2) / q_factor) * self.q
         return v, s
 
     def step(self, lr: float) -> None:
-        """Update ``theta`` in place with the gradient in ``grad``, which is overwritten."""
+        """Update ``theta`` with the gradient in ``grad`` (multiplied by the factor of :meth:`begin_step`).
+
+        ``grad`` is overwritten.
+        """
+        if not self._begun:
+            raise RuntimeError("call begin_step() before each step (and multiply the gradient by its result)")
+        self._begun = False
         self.t += 1
-        name = self.name
+        name, W, g = self.name, self.theta, self.grad
+        a, a_prev = self.a_next, self.a
+        if self.u is not None:
+            if self._rescale:
+                self.u *= self._decay / a_prev  # now a * decay * (the moment), with a = 1
+            self.u += g  # a (decay * the moment + the gradient)
+            self.a = a
         if name == "gd":  # W -= lr g
-            for W, g, _, _, _ in self._blocks:
-                g *= lr
-                W -= g
-        elif name == "momentum":  # u = beta u + g; W -= lr (1 - beta) u
-            beta, k = self.beta, lr * (1.0 - self.beta)
-            for W, g, u, _, _ in self._blocks:
-                u *= beta
-                u += g
-                np.multiply(u, k, out=g)
-                W -= g
+            g *= lr
+            W -= g
+        elif name == "momentum":  # W -= lr (1 - beta) u / a
+            np.multiply(self.u, lr * (1.0 - self.beta) / a, out=g)
+            W -= g
         elif name == "rmsprop":  # q = beta2 q + g^2; W -= k g / (sqrt(q) + eps)
             r = 1.0 / math.sqrt(1.0 - self.beta2)  # sqrt(s) = sqrt(q) / r
-            beta2, k, eps = self.beta2, lr * r, self.epsilon * r
-            for W, g, _, q, work in self._blocks:
-                np.multiply(g, g, out=work)
-                q *= beta2
-                q += work
-                np.sqrt(q, out=work)
-                work += eps
-                g *= k
-                g /= work
-                W -= g
-        else:  # Adam: u = beta1 u + g; q = beta2 q + g^2; W -= k u / (sqrt(q) + eps)
+            k, eps = lr * r, self.epsilon * r
+            q, work = self.q, self.scratch
+            np.multiply(g, g, out=work)
+            q *= self.beta2
+            q += work
+            np.sqrt(q, out=work)
+            work += eps
+            g *= k
+            g /= work
+            W -= g
+        else:  # Adam: q = beta2 (a / a_prev)^2 q + g^2; W -= k u / (sqrt(q) + a eps r)
             c1 = 1.0 - self.beta1**self.t
             r = math.sqrt((1.0 - self.beta2**self.t) / (1.0 - self.beta2))
-            beta1, beta2, k, eps = self.beta1, self.beta2, lr * (1.0 - self.beta1) / c1 * r, self.epsilon * r
-            for W, g, u, q, _ in self._blocks:
-                u *= beta1
-                u += g
-                np.multiply(g, g, out=g)
-                q *= beta2
-                q += g
-                np.sqrt(q, out=g)
-                g += eps
-                np.divide(u, g, out=g)
-                g *= k
-                W -= g
+            k = lr * (1.0 - self.beta1) / c1 * r
+            q = self.q
+            np.multiply(g, g, out=g)
+            q *= self.beta2 * (a / a_prev) ** 2
+            q += g
+            np.sqrt(q, out=g)
+            g += a * self.epsilon * r
+            np.divide(self.u, g, out=g)
+            g *= k
+            W -= g
 
 
 # ------------------------------------------------------------------------ the result
@@ -577,14 +622,14 @@ class _Trainer:
     """
 
     def __init__(self, net: _Network, optimizer: str, *, beta: float = 0.9, beta1: float = 0.9,
-                 beta2: float = 0.999, epsilon: float = 1e-8, block: int = _BLOCK) -> None:
+                 beta2: float = 0.999, epsilon: float = 1e-8) -> None:
         self.flat = _FlatParameters({**net.parameters, **(net.bn_parameters or {})})
         views = self.flat.views
         net.parameters = {key: views[key] for key in net.parameters}
         if net.bn_parameters is not None:
             net.bn_parameters = {key: views[key] for key in net.bn_parameters}
         self.net = net
-        self.optimizer = _Optimizer(optimizer, self.flat.theta, self.flat.grad, beta, beta1, beta2, epsilon, block)
+        self.optimizer = _Optimizer(optimizer, self.flat.theta, self.flat.grad, beta, beta1, beta2, epsilon)
         self.workspace = _Workspace()
 
     def moments(self) -> tuple[dict | None, dict | None]:
@@ -598,7 +643,8 @@ def _train_step(Xb, Yb, trainer: _Trainer, lr: float, lambd: float, keep_prob: f
     net, workspace = trainer.net, trainer.workspace
     AL, caches = _forward(Xb, net, training=True, keep_prob=keep_prob, rng=rng, workspace=workspace)
     cost = _cross_entropy(AL, Yb, net.task) + _l2_penalty(net.parameters, lambd, Yb.shape[1])
-    _backward(AL, Yb, caches, net, keep_prob, lambd, workspace, out=trainer.flat.grad_views)
+    scale = trainer.optimizer.begin_step()
+    _backward(AL, Yb, caches, net, keep_prob, lambd, workspace, out=trainer.flat.grad_views, scale=scale)
     if net.bn_parameters is not None:
         _update_running_statistics(net, caches, bn_momentum)
     trainer.optimizer.step(lr)

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+# The grader's own NumPy work is many small arrays: BLAS threads only add contention
+# (with --jobs, each worker is a process of its own). Set before NumPy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 from pathlib import Path
 
 from grader import COURSE, SOLUTIONS, GradingError
@@ -38,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     ag.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
                     help="where student code runs: bubblewrap sandbox, or a plain separate process "
                          "(auto: bwrap when installed, with a warning otherwise)")
+    ag.add_argument("--jobs", type=int, default=1, metavar="N",
+                    help="grade on N local worker processes (default: 1, in this process)")
+    ag.add_argument("--scheduler", metavar="ADDRESS",
+                    help="grade on the workers of this Dask distributed scheduler (e.g. tcp://host:8786)")
     ag.add_argument("--source", type=Path, default=SOLUTIONS, metavar="DIR", help="the source notebooks (default: solutions/)")
     ag.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's log")
     return parser
@@ -62,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         from grader.autograde import autograde
 
         autograde(args.submissions, args.output, args.assignment, args.feedback, args.source, args.timeout,
-                  args.verbose, args.sandbox)
+                  args.verbose, args.sandbox, args.jobs, args.scheduler)
         return 0
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import csv
 import html
-import logging
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -40,18 +38,15 @@ from pathlib import Path
 import nbformat
 
 from grader import SOLUTIONS, GradingError
-from grader.course import Course
+from grader.jobs import chunks, close_warm, run_jobs
 from grader.notebooks import IGNORED_DIRS, grade_cells, notebook_files, read
 from grader.notebooks import assignments as find_assignments
-from grader.rebuild import FLAGS_KEY
 from grader.release import select
 
 CSV_COLUMNS = ("student", "assignment", "grade_id", "score", "max_score")
 FLAG_COLUMNS = ("student", "assignment", "grade_id", "reason")
-CANARY = "_solution_canary_"
-#: nbgrader ids of the students (never the canary), and that glob for nbgrader's --student
-SID_FORMAT, STUDENT_GLOB = "student-{:05d}", "student-*"
-_SID = re.compile(r"student-\d{5}")
+#: nbgrader ids of the students: the folder names can be anything, these are plain
+SID_FORMAT = "student-{:05d}"
 
 
 
@@ -72,6 +67,10 @@ class Submission:
     notes: list[str] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)  # grade_id -> (score, max)
+    hints: dict[str, str] = field(default_factory=dict)  # grade_id -> the likely mistake, where a check named one
+    files: dict[str, str] = field(default_factory=dict)  # notebook file name -> its text, to grade
+    timestamp: str | None = None
+    feedback: dict[str, str] = field(default_factory=dict)  # feedback file name -> html
 
     @property
     def label(self) -> str:
@@ -118,8 +117,8 @@ def _expected_cells(source: Path, assignment: str) -> list[tuple[str, str, float
     return cells
 
 
-def _prepare(sub: Submission, folder: Path, source: Path, course: Course) -> None:
-    """Check the student's notebooks and put the readable ones in nbgrader's ``submitted/``."""
+def _prepare(sub: Submission, folder: Path, source: Path) -> None:
+    """Check the student's notebooks and keep the readable ones (as text) for grading."""
     expected = notebook_files(source / sub.assignment)
     if not folder.is_dir():
         sub.status, sub.notes = "missing", ["no submission folder"]
@@ -129,102 +128,27 @@ def _prepare(sub: Submission, folder: Path, source: Path, course: Course) -> Non
         (other,) = found.values()
         sub.notes.append(f"notebook {other.name} graded as {expected[0].name}")
         found = {expected[0].stem: other}
-    dest = course.path("submitted", sub.assignment, sub.sid)
-    readable = 0
     for src_nb in expected:
         path = found.get(src_nb.stem)
         if path is None:
             sub.notes.append(f"{src_nb.name} missing")
             continue
         try:
+            text = path.read_text(encoding="utf-8")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # nbformat's warnings about old or sloppy files
-                nb = read(path)
+                nb = nbformat.reads(text, as_version=4)
             if not isinstance(nb.get("cells"), list):
                 raise ValueError("no cells")
         except Exception as exc:
             why = str(exc).splitlines()[0][:120] if str(exc) else ""
             sub.notes.append(f"{path.name} unreadable ({type(exc).__name__}: {why})")
             continue
-        dest.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest / src_nb.name)
-        readable += 1
-    if readable == 0:
+        sub.files[src_nb.name] = text
+    if not sub.files:
         sub.status = "unreadable" if found else "missing"
     elif (folder / "timestamp.txt").is_file():
-        shutil.copyfile(folder / "timestamp.txt", dest / "timestamp.txt")
-
-
-def _failure_reason(records: list[logging.LogRecord], error: str) -> str:
-    """The last exception nbgrader logged (not its own summary): what to tell the instructor."""
-    lines = [ln.strip() for r in records if r.levelno >= logging.ERROR for ln in r.getMessage().splitlines()]
-    lines += [ln.strip() for ln in error.splitlines()]
-    exception = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b(:.*)?$")
-    causes = [ln for ln in lines if exception.match(ln) and "NbGraderException" not in ln]
-    return causes[-1] if causes else next((ln for ln in lines if ln), "unknown error")
-
-
-def _by_student(records: list[logging.LogRecord]) -> dict[str, list[logging.LogRecord]]:
-    """nbgrader's log of a run over many students, cut into each student's part."""
-    parts: dict[str, list[logging.LogRecord]] = {}
-    current = ""
-    for r in records:
-        m = _SID.search(r.getMessage())
-        if m:
-            current = m.group(0)
-        parts.setdefault(current, []).append(r)
-    return parts
-
-
-def _collect(course: Course, sub: Submission, records: list[logging.LogRecord], error: str) -> None:
-    """After an autograde run: the flags of ``sub``, or why it was not graded."""
-    folder = course.path("autograded", sub.assignment, sub.sid)
-    graded = notebook_files(folder) if folder.is_dir() else []
-    if not graded:
-        sub.status = "failed"
-        sub.notes.append(f"nbgrader could not grade it: {_failure_reason(records, error)}")
-        return
-    for path in graded:
-        meta = read(path).metadata.get(FLAGS_KEY, {})
-        sub.flags += [Flag(str(gid), str(reason)) for gid, reason in meta.get("flags", [])]
-        sub.flags += [Flag("", f"grading: {event}") for event in meta.get("events", [])]
-
-
-def _grade(course: Course, sub: Submission) -> None:
-    """Grade one submission (the canary) in an nbgrader run of its own."""
-    ok, records, error = course.run("autograde", sub.assignment, sub.sid)
-    _collect(course, sub, records, error if not ok else "")
-
-
-def _grade_batch(course: Course, subs: list[Submission]) -> None:
-    """Grade every prepared submission of one assignment in a single nbgrader run.
-
-    nbgrader goes on after a submission it cannot grade (and removes its partial output),
-    so one bad notebook costs only its student; the log tells which and why.
-    """
-    if not subs:
-        return
-    ok, records, error = course.run("autograde", subs[0].assignment, STUDENT_GLOB)
-    parts = _by_student(records)
-    for sub in subs:
-        _guarded(sub, _collect, course, sub, parts.get(sub.sid, []), "" if ok else "see nbgrader's log (-v)")
-
-
-def _read_scores(course: Course, subs: list[Submission], cells: dict[str, list[tuple[str, str, float]]]) -> None:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    coursedir = course.api.coursedir
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
-        for sub in subs:
-            for nb, gid, points in cells[sub.assignment]:
-                score = 0.0
-                if sub.status == "graded":
-                    try:
-                        grade = gb.find_grade(gid, nb, sub.assignment, sub.sid)
-                        score, points = float(grade.score or 0.0), float(grade.max_score)
-                    except MissingEntry:
-                        sub.notes.append(f"no grade recorded for {gid}")
-                sub.scores[gid] = (score, points)
+        sub.timestamp = (folder / "timestamp.txt").read_text(encoding="utf-8", errors="replace").strip()[:100]
 
 
 def _fallback_feedback(sub: Submission, path: Path) -> None:
@@ -248,30 +172,21 @@ def _fallback_feedback(sub: Submission, path: Path) -> None:
     )
 
 
-def _feedback(course: Course, subs: list[Submission], source: Path, feedback: Path) -> None:
-    """Feedback HTML of one assignment's submissions: nbgrader's, in one run; a plain page
-    (why, and the scores) for whoever nbgrader could not render."""
-    if not subs:
-        return
-    made_ok, records, error = False, [], ""
-    if any(s.status == "graded" for s in subs):
-        made_ok, records, error = course.run("generate_feedback", subs[0].assignment, STUDENT_GLOB)
-    parts = _by_student(records)
-    for sub in subs:
-        target = feedback / sub.student / sub.assignment
-        try:
-            if target.exists():
-                shutil.rmtree(target)
-            made = course.path("feedback", sub.assignment, sub.sid)
-            if sub.status == "graded" and made.is_dir() and any(made.glob("*.html")):
-                shutil.copytree(made, target)
-                continue
-            if sub.status == "graded":
-                _say(f"warning: {sub.label}: no feedback HTML ({_failure_reason(parts.get(sub.sid, []), error)})")
-            for nb in notebook_files(source / sub.assignment):
-                _fallback_feedback(sub, target / f"{nb.stem}.html")
-        except Exception as exc:  # the grades are safe in the CSV already
-            _say(f"warning: {sub.label}: no feedback HTML ({type(exc).__name__}: {exc})")
+def _write_feedback(sub: Submission, source: Path, feedback: Path) -> None:
+    """The student's feedback pages: nbgrader's, or a plain page (why, and the scores)."""
+    target = feedback / sub.student / sub.assignment
+    try:
+        if target.exists():
+            shutil.rmtree(target)
+        if sub.status == "graded" and sub.feedback:
+            target.mkdir(parents=True)
+            for name, page in sub.feedback.items():
+                (target / Path(name).name).write_text(page, encoding="utf-8")
+            return
+        for nb in notebook_files(source / sub.assignment):
+            _fallback_feedback(sub, target / f"{nb.stem}.html")
+    except Exception as exc:  # the grades are safe in the CSV already
+        _say(f"warning: {sub.label}: no feedback HTML ({type(exc).__name__}: {exc})")
 
 
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -299,6 +214,66 @@ def _guarded(sub: Submission, step, *args) -> None:
     except Exception as exc:
         sub.status = "failed"
         sub.notes.append(f"the grader failed on it ({type(exc).__name__}: {exc})")
+
+
+def grade_all(subs: list[Submission], names: list[str], source: Path, timeout: float | None, sandbox: str,
+              jobs: int, scheduler: str | None, verbose: bool, with_feedback: bool,
+              keep_autograded: bool = False, on_result=None) -> None:
+    """Grade the prepared submissions as jobs (:mod:`grader.jobs`) and fill in their results.
+
+    The solution notebook of every assignment is graded first, as a canary: if it does not
+    get full marks, grading is broken and :class:`GradingError` is raised before anything
+    is written. ``on_result(sub, result)`` is called as each submission's result arrives.
+    """
+    todo = {a: [s for s in subs if s.assignment == a and s.status == "graded"] for a in names}
+    base = {"source": str(source), "timeout": timeout, "sandbox": sandbox, "verbose": verbose,
+            "feedback": with_feedback, "autograded": keep_autograded}
+    canaries = [dict(base, assignment=a, items=[], canary=True) for a in names if todo[a] or subs]
+    problems = [p for _job, r in run_jobs(canaries) for p in r["canary"]] if (jobs <= 1 and not scheduler) else []
+    work = []
+    for a in names:
+        for part in chunks(todo[a], jobs, scheduler):
+            work.append((dict(base, assignment=a, items=[{"sid": s.sid, "files": s.files, "timestamp": s.timestamp}
+                                                          for s in part]), part))
+    by_job = {id(job): part for job, part in work}
+    done = 0
+    total = sum(len(part) for _job, part in work)
+    bar = _progress(total, verbose)
+    try:
+        if problems:
+            raise GradingError("the solution notebook itself did not get full marks, so grading is broken "
+                               "and no grade was written:\n  " + "\n  ".join(problems))
+        for job, result in run_jobs([job for job, _part in work], jobs, scheduler):
+            if result["canary"]:
+                raise GradingError("the solution notebook itself did not get full marks, so grading is broken "
+                                   "and no grade was written:\n  " + "\n  ".join(result["canary"]))
+            for sub in by_job[id(job)]:
+                r = result["results"].get(sub.sid)
+                if r is None:
+                    sub.status = "failed"
+                    sub.notes.append("the grading job returned no result for it")
+                else:
+                    sub.status = r["status"]
+                    sub.notes += r["notes"]
+                    sub.flags += [Flag(gid, reason) for gid, reason in r["flags"]]
+                    sub.scores = {gid: (sc, mx) for gid, (sc, mx) in r["scores"].items()}
+                    sub.hints = dict(r["hints"])
+                    sub.feedback = dict(r["feedback"])
+                if on_result is not None:
+                    on_result(sub, r)
+                done += 1
+                bar.update(1)
+    finally:
+        bar.close()
+        close_warm()
+
+
+def _progress(total: int, verbose: bool):
+    """A progress bar on stderr (students done, rate, time left) when it is a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="submission", disable=not (verbose or sys.stderr.isatty()) or total == 0,
+                file=sys.stderr, dynamic_ncols=True)
 
 
 def _write_outputs(subs: list[Submission], output: Path) -> None:
@@ -331,16 +306,21 @@ def autograde(
     timeout: float | None = None,
     verbose: bool = False,
     sandbox: str = "auto",
+    jobs: int = 1,
+    scheduler: str | None = None,
 ) -> list[Submission]:
     """Grade every student folder of ``submissions``; see the module docstring.
 
     ``timeout``: seconds one call of a student's function may run; ``sandbox``: auto,
-    bwrap or process (see :mod:`grader.sandbox`).
+    bwrap or process (see :mod:`grader.sandbox`); ``jobs``: local worker processes;
+    ``scheduler``: a Dask scheduler's address to grade on its workers instead.
     """
     submissions, output, source = Path(submissions), Path(output), Path(source)
     feedback = Path(feedback) if feedback else output.parent / "feedback"
     if not submissions.is_dir():
         raise GradingError(f"submissions folder {submissions} does not exist")
+    if jobs < 1:
+        raise GradingError(f"--jobs must be at least 1; got {jobs}")
     students = students_of(submissions)
     names = choose_assignments(submissions, students, source, wanted)
     cells = {a: _expected_cells(source, a) for a in names}
@@ -348,39 +328,20 @@ def autograde(
     subs = [Submission(s, a, ids[s]) for a in names for s in students]
     if not subs:
         _say(f"warning: nothing to grade in {submissions}")
+    for sub in subs:
+        _guarded(sub, _prepare, sub, submissions / sub.student / sub.assignment, source)
 
-    if subs:
-        with Course(source, names, timeout=timeout, verbose=verbose, sandbox=sandbox) as course:
-            canaries = []
-            for a in names:
-                course.generate(a)
-                canary = Submission(CANARY, a, CANARY)
-                dest = course.path("submitted", a, CANARY)
-                dest.mkdir(parents=True)
-                for nb in notebook_files(source / a):
-                    shutil.copyfile(nb, dest / nb.name)
-                _guarded(canary, _grade, course, canary)
-                canaries.append(canary)
-            _read_scores(course, canaries, cells)
-            broken = [f"{c.assignment}: {gid} scored {_fmt(sc)}/{_fmt(mx)}"
-                      for c in canaries for gid, (sc, mx) in c.scores.items() if sc < mx]
-            broken += [f"{c.assignment}: {'; '.join(c.notes)}" for c in canaries if c.status != "graded"]
-            if broken:
-                raise GradingError("the solution notebook itself did not get full marks, so grading is broken "
-                                   "and no grade was written:\n  " + "\n  ".join(broken))
-            for sub in subs:
-                _guarded(sub, _prepare, sub, submissions / sub.student / sub.assignment, source, course)
-            for a in names:
-                todo = [sub for sub in subs if sub.assignment == a and sub.status == "graded"]
-                if verbose or sys.stderr.isatty():
-                    _say(f"grading {len(todo)} submission(s) of {a}")
-                _grade_batch(course, todo)
-            _read_scores(course, subs, cells)
-            _write_outputs(subs, output)
-            for a in names:
-                _feedback(course, [sub for sub in subs if sub.assignment == a], source, feedback)
-    else:
-        _write_outputs(subs, output)
+    grade_all(subs, names, source, timeout, sandbox, jobs, scheduler, verbose, with_feedback=True)
+    for sub in subs:  # every (student, assignment, graded cell) gets a row
+        for _nb, gid, points in cells[sub.assignment]:
+            if gid not in sub.scores or sub.status != "graded":
+                if sub.status == "graded":
+                    sub.notes.append(f"no grade recorded for {gid}")
+                sub.scores[gid] = (0.0, float(points))
+        sub.scores = {gid: sub.scores[gid] for _nb, gid, _p in cells[sub.assignment]}
+    _write_outputs(subs, output)
+    for sub in subs:
+        _write_feedback(sub, source, feedback)
 
     for sub in subs:
         if sub.status != "graded":

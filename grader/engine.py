@@ -42,6 +42,7 @@ from traitlets import Float, Int, Unicode
 
 import dlcore
 from dlcore.checks import CheckFailure
+from dlcore.checks.core import hint_of
 from grader.exercises import CHECK_MODULES, EXERCISES
 from grader.notebooks import grade_id, python_source
 from grader.sandbox import POOL, Limits, SandboxError, SandboxTimeout
@@ -378,6 +379,8 @@ class GradeInSandbox(NbGraderPreprocessor):
             else:
                 cell.outputs.append(_error_output("CheckFailure", verdict.message))
             cell.metadata.setdefault("dlcourse", {})["passed"] = verdict.passed
+            if not verdict.passed and hint_of(verdict.message):
+                cell.metadata["dlcourse"]["hint"] = hint_of(verdict.message)
         nb.metadata.setdefault("dlcourse", {}).setdefault("events", []).extend(report.events)
         nb.metadata["dlcourse"]["sandbox"] = report.sandbox
         return nb, resources

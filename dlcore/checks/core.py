@@ -27,6 +27,17 @@ from dlcore.checks.worker import invoke, plain
 __all__ = ["CheckFailure", "Exercise", "LocalRunner", "Mistake", "Runner", "passed", "random_rng"]
 
 
+HINT_PREFIX = "Likely mistake: "
+
+
+def hint_of(message: str) -> str | None:
+    """The "likely mistake" a check's failure message names, if any (for the class report)."""
+    for line in str(message).splitlines():
+        if line.strip().startswith(HINT_PREFIX):
+            return line.strip()[len(HINT_PREFIX):].strip() or None
+    return None
+
+
 class CheckFailure(AssertionError):
     """A check of a student's answer failed; the message says why in words.
 
@@ -342,7 +353,7 @@ class Exercise:
 
     def _with_hint(self, message: str, args: tuple) -> str:
         hint = self.diagnose(args) if args else None
-        return f"`{self.name}`: {message}" + (f"\n  Likely mistake: {hint}" if hint else "")
+        return f"`{self.name}`: {message}" + (f"\n  {HINT_PREFIX}{hint}" if hint else "")
 
     def diagnose(self, args: tuple) -> str | None:
         """The hint of the first known mistake that reproduces the student's answer."""
