@@ -47,7 +47,7 @@ from dlcore.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_in
 from dlcore.data import make_rng
 from dlcore.initialization import METHODS, check_layer_dims, initialize_parameters_deep
 from dlcore.optim import _check_beta, random_mini_batches
-from dlcore.regularization import dropout_forward, early_stopping
+from dlcore.regularization import early_stopping
 from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay
 from dlcore.softmax import one_hot, softmax
 from dlcore.validation import as_array, check_int, check_positive, check_probability
@@ -74,12 +74,17 @@ class _Network:
     parameters : ``{"W1", "b1", ..., "WL", "bL"}``.
     bn_parameters : ``{"gamma{l}", "beta{l}"}`` for the hidden layers l = 1..L-1, or None.
     bn_running : ``{"mean{l}", "var{l}"}`` running batch statistics, or None.
+    bn_forward, bn_backward, bn_update_running : the batch-norm functions used in training
+    (with the signatures of :mod:`dlcore.batchnorm`'s; an explorer may pass a student's).
     """
 
     parameters: dict[str, np.ndarray]
     task: str  # "binary" or "multiclass"
     bn_parameters: dict[str, np.ndarray] | None = None
     bn_running: dict[str, np.ndarray] | None = None
+    bn_forward: Callable = batchnorm_forward
+    bn_backward: Callable = batchnorm_backward
+    bn_update_running: Callable = update_running_averages
 
     @property
     def L(self) -> int:
@@ -89,7 +94,8 @@ class _Network:
         def dup(d):
             return None if d is None else {k: v.copy() for k, v in d.items()}
 
-        return _Network(dup(self.parameters), self.task, dup(self.bn_parameters), dup(self.bn_running))
+        return _Network(dup(self.parameters), self.task, dup(self.bn_parameters), dup(self.bn_running),
+                        self.bn_forward, self.bn_backward, self.bn_update_running)
 
 
 class _Workspace:
@@ -134,6 +140,7 @@ def _forward(
     keep_prob: float = 1.0,
     rng: np.random.Generator | None = None,
     workspace: _Workspace | None = None,
+    observe: Callable[[int, np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray, list]:
     """Forward pass. Returns ``AL`` ((1, m) or (C, m)) and one cache per layer.
 
@@ -148,6 +155,8 @@ def _forward(
 
     workspace : write ``Z`` into its reused arrays (training steps); the caches then
     hold arrays that the next step overwrites.
+    observe : called as ``observe(l, Z)`` with the input of each hidden layer's ReLU
+    (after batch norm), which it must not modify or keep.
     """
     p, L = net.parameters, net.L
     A, caches = X, []
@@ -159,17 +168,22 @@ def _forward(
         if l == L:
             caches.append((linear_cache, Z, None, None))
             return (sigmoid(Z) if net.task == "binary" else softmax(Z)), caches
-        bn_cache = None
+        bn_cache, own = None, True  # own: Z is this pass's array, which nothing else refers to
         if net.bn_parameters is not None:
             gamma, beta = net.bn_parameters[f"gamma{l}"], net.bn_parameters[f"beta{l}"]
             if training:
-                Z, bn_cache = batchnorm_forward(Z, gamma, beta)  # a new array, not in bn_cache
+                Z, bn_cache = net.bn_forward(Z, gamma, beta)
+                own = net.bn_forward is batchnorm_forward  # a new array, not in bn_cache; another function's may be
             else:
                 Z = batchnorm_inference(Z, gamma, beta, net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"])
-        A = H = np.maximum(Z, 0.0, out=Z)
+        if observe is not None:
+            observe(l, Z)
+        A = H = np.maximum(Z, 0.0, out=Z if own else None)
         D = None
-        if training and keep_prob < 1.0:
-            A, D = dropout_forward(H, keep_prob, rng)
+        if training and keep_prob < 1.0:  # = dropout_forward(H, keep_prob, rng), without its argument checks
+            D = (rng.random(H.shape) < keep_prob).astype(np.float64)
+            A = H * D
+            A /= keep_prob
         caches.append((linear_cache, H, bn_cache, D))
     raise AssertionError("unreachable: the loop returns at the output layer")
 
@@ -221,7 +235,7 @@ def _backward(
             dA *= H > 0  # = relu_backward, in place
             dZ = dA
             if bn_cache is not None:
-                dZ, dgamma, dbeta = batchnorm_backward(dZ, bn_cache)
+                dZ, dgamma, dbeta = net.bn_backward(dZ, bn_cache)
                 if out is not None:
                     dgamma = _copy_into(out[f"dgamma{l}"], dgamma)
                     dbeta = _copy_into(out[f"dbeta{l}"], dbeta)
@@ -605,7 +619,7 @@ def _initial_network(layer_dims: list[int], task: str, init: str, batchnorm: boo
 
 def _update_running_statistics(net: _Network, caches: list, momentum: float) -> None:
     for l, (_, _, bn_cache, _) in enumerate(caches[:-1], start=1):
-        net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"] = update_running_averages(
+        net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"] = net.bn_update_running(
             net.bn_running[f"mean{l}"], net.bn_running[f"var{l}"], bn_cache["mu"], bn_cache["var"], momentum
         )
 
@@ -637,15 +651,25 @@ class _Trainer:
         return tuple(None if m is None else self.flat.unflatten(m, "d") for m in self.optimizer.moments())
 
 
-def _train_step(Xb, Yb, trainer: _Trainer, lr: float, lambd: float, keep_prob: float, bn_momentum: float,
-                rng: np.random.Generator) -> float:
-    """Forward, backward and update on one mini-batch; updates ``trainer.net`` in place and returns the batch cost."""
+def _train_step(Xb, Yb, trainer: _Trainer, lr: float, lambd: float, keep_prob: float, bn_momentum: float | None,
+                rng: np.random.Generator, *, observe: Callable | None = None, finite_only: bool = False,
+                with_cost: bool = True) -> float:
+    """Forward, backward and update on one mini-batch; updates ``trainer.net`` in place and returns the batch cost.
+
+    bn_momentum : momentum of the running batch statistics (None: leave them alone).
+    observe : passed to :func:`_forward`.  finite_only : if the cost or the output is not
+    finite (training has diverged), return the cost without updating anything.
+    with_cost : False to skip computing the cost (NaN is returned), which a caller that
+    does not use it saves on a small network.
+    """
     net, workspace = trainer.net, trainer.workspace
-    AL, caches = _forward(Xb, net, training=True, keep_prob=keep_prob, rng=rng, workspace=workspace)
-    cost = _cross_entropy(AL, Yb, net.task) + _l2_penalty(net.parameters, lambd, Yb.shape[1])
+    AL, caches = _forward(Xb, net, training=True, keep_prob=keep_prob, rng=rng, workspace=workspace, observe=observe)
+    cost = _cross_entropy(AL, Yb, net.task) + _l2_penalty(net.parameters, lambd, Yb.shape[1]) if with_cost else math.nan
+    if finite_only and not ((math.isfinite(cost) or not with_cost) and np.isfinite(AL).all()):
+        return cost
     scale = trainer.optimizer.begin_step()
     _backward(AL, Yb, caches, net, keep_prob, lambd, workspace, out=trainer.flat.grad_views, scale=scale)
-    if net.bn_parameters is not None:
+    if net.bn_parameters is not None and bn_momentum is not None:
         _update_running_statistics(net, caches, bn_momentum)
     trainer.optimizer.step(lr)
     return cost

@@ -71,7 +71,7 @@ from dlcore.optim import (
 from dlcore.plots import CLASS_COLORS, class_labels, decision_grid, plot_decision_boundary, plot_loss_surface_paths
 from dlcore.softmax import model_backward_softmax, model_forward_softmax, one_hot, softmax, softmax_cross_entropy
 from dlcore.strategy import confusion_matrix, precision_recall_f1, sample_log_uniform
-from dlcore.train import train
+from dlcore.train import _Network, _train_step, _Trainer, train
 from dlcore.validation import as_array
 
 __all__ = [
@@ -643,6 +643,88 @@ def regularization_explorer(
 # --------------------------------------------------- initialization and regularization (notebook 03)
 
 
+def _train_binary_network(
+    X: np.ndarray,
+    Y: np.ndarray,
+    parameters: Mapping[str, np.ndarray],
+    *,
+    optimizer: str,
+    learning_rate: float,
+    num_iterations: int,
+    keep_prob: float = 1.0,
+    lambd: float = 0.0,
+    batchnorm: bool = False,
+    bn_functions: tuple[Callable | None, Callable | None, Callable | None] = (None, None, None),
+    bn_momentum: float | None = 0.9,
+    rng: np.random.Generator | None = None,
+    observe: Callable[[int, int, np.ndarray], None] | None = None,
+    after_step: Callable[[int, _Network], None] | None = None,
+    with_costs: bool = True,
+) -> dict:
+    """Full-batch training of ``[LINEAR -> (BATCHNORM) -> RELU -> (DROPOUT)] x (L-1) -> LINEAR -> SIGMOID``.
+
+    The one training loop behind the explorers that retrain a network at every slider
+    move (:func:`train_regularized_network`, :func:`train_batchnorm_network`): the
+    network and training step of :func:`dlcore.train.train` (in-place backward pass, all
+    the parameters updated at once from one flat vector), without its per-epoch
+    evaluation, so that a run of a small network takes tens of milliseconds.
+
+    X : (n0, m) float64.  Y : (1, m) 0/1 labels.  parameters : the initial weights
+    ``{"W1", "b1", ...}`` (copied).  optimizer : ``"gd"`` or ``"adam"`` (or ``"momentum"``,
+    ``"rmsprop"``), with :func:`dlcore.train.train`'s default settings.  keep_prob, lambd :
+    dropout on the hidden layers and L2 (``rng`` draws the dropout masks).
+    batchnorm : normalise every hidden layer, with ``gamma{l}`` (ones) and ``beta{l}``
+    (zeros) learned by the optimizer; its bias ``b{l}`` has a zero gradient and keeps its
+    value. bn_functions : ``(batchnorm_forward, batchnorm_backward,
+    update_running_averages)``, each None for dlcore's (an explorer passes the student's).
+    bn_momentum : momentum of the running statistics (``mean{l}`` from zeros, ``var{l}``
+    from ones), None to leave them alone.
+    observe : ``observe(i, l, Z)`` with the input of hidden layer l's ReLU at iteration i
+    (0-based), not to be modified or kept.  after_step : ``after_step(t, net)`` after the
+    t-th update (1-based), ``net`` being the :class:`dlcore.train._Network` trained.
+    with_costs : False to skip computing the costs (left NaN).
+    Training stops at the first iteration whose cost or output is not finite (it diverged).
+    Returns ``{"costs", "diverged", "net"}``: the cost before each step ((num_iterations,),
+    NaN from the divergence on), whether training diverged, and the network.
+    """
+    net = _Network({key: np.array(value, dtype=np.float64) for key, value in parameters.items()}, "binary")
+    if batchnorm:
+        units = [net.parameters[f"W{l}"].shape[0] for l in range(1, net.L)]
+        net.bn_parameters = {f"{name}{l}": (np.ones if name == "gamma" else np.zeros)((n, 1))
+                             for l, n in enumerate(units, start=1) for name in ("gamma", "beta")}
+        net.bn_running = {f"{name}{l}": (np.zeros if name == "mean" else np.ones)((n, 1))
+                          for l, n in enumerate(units, start=1) for name in ("mean", "var")}
+        forward, backward, update_running = bn_functions
+        net.bn_forward = forward or batchnorm_forward
+        net.bn_backward = backward or batchnorm_backward
+        net.bn_update_running = update_running or update_running_averages
+    trainer = _Trainer(net, optimizer)
+    costs = np.full(num_iterations, np.nan)
+    diverged = False
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for i in range(num_iterations):
+            seen = None if observe is None else (lambda l, Z, i=i: observe(i, l, Z))
+            cost = _train_step(X, Y, trainer, learning_rate, lambd, keep_prob, bn_momentum, rng, observe=seen,
+                               finite_only=True, with_cost=with_costs)
+            if trainer.optimizer.t == i:  # no update: the cost or the output was not finite
+                diverged = True
+                break
+            costs[i] = cost
+            if after_step is not None:
+                after_step(i + 1, net)
+    return {"costs": costs, "diverged": diverged, "net": net}
+
+
+def _hidden_relu_logits(parameters: dict[str, np.ndarray], points: np.ndarray) -> np.ndarray:
+    """``Z[L]`` of ``[LINEAR -> RELU] x (L-1) -> LINEAR`` at ``points`` (n0, k): (1, k), > 0 where class 1 is predicted."""
+    L = len(parameters) // 2
+    A = points
+    for l in range(1, L):
+        A = np.maximum(parameters[f"W{l}"] @ A + parameters[f"b{l}"], 0.0)
+    return parameters[f"W{L}"] @ A + parameters[f"b{L}"]
+
+
 def train_regularized_network(
     X: np.ndarray,
     Y: np.ndarray,
@@ -661,8 +743,9 @@ def train_regularized_network(
 
     The algorithm of :func:`dlcore.train.train` with ``optimizer="adam"`` and no mini-batches
     (He initialisation and dropout masks drawn from ``np.random.default_rng(seed)`` in the
-    same order, ``dZ[L] = AL - Y``, ``dW += (lambd / m) W``), written out on one flat
-    parameter vector so that a slider can retrain a small network in tens of milliseconds.
+    same order, ``dZ[L] = AL - Y``, ``dW += (lambd / m) W``), run by the training loop shared
+    with :func:`train_batchnorm_network`, so that a slider can retrain a small network in
+    tens of milliseconds.
     X, Y : training data (n0, m) and (1, m) 0/1 labels; X_dev, Y_dev : the dev set.
     Returns ``{"parameters", "predict", "epochs", "train_acc", "dev_acc", "weight_norm"}``: the
     trained ``{"W1", "b1", ...}``, a function giving the 0/1 predictions (1, k) for points
@@ -674,66 +757,24 @@ def train_regularized_network(
     Y, Y_dev = as_array(Y, "Y", ndim=2), as_array(Y_dev, "Y_dev", ndim=2)
     rng = make_rng(seed=seed)
     init = initialize_parameters_deep(dims, "he", rng)
-    L, m = len(dims) - 1, X.shape[1]
-    theta = np.zeros(sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, L + 1)))
-    grad, first, second = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
-    Ws, bs, dWs, dbs, start = [], [], [], [], 0
-    for l in range(1, L + 1):  # views into the flat vectors
-        n, n_prev = dims[l], dims[l - 1]
-        Ws.append(theta[start:start + n * n_prev].reshape(n, n_prev))
-        dWs.append(grad[start:start + n * n_prev].reshape(n, n_prev))
-        start += n * n_prev
-        bs.append(theta[start:start + n].reshape(n, 1))
-        dbs.append(grad[start:start + n].reshape(n, 1))
-        start += n
-        Ws[-1][...] = init[f"W{l}"]
+    weights = [f"W{l}" for l in range(1, len(dims))]
+    history: dict = {"epochs": [], "train_acc": [], "dev_acc": [], "weight_norm": []}
+
+    def record(t: int, net: _Network) -> None:
+        if t % record_every == 0 or t == num_epochs:
+            p = net.parameters
+            history["epochs"].append(t)
+            history["train_acc"].append(float(np.mean((_hidden_relu_logits(p, X) > 0) == (Y > 0.5))))
+            history["dev_acc"].append(float(np.mean((_hidden_relu_logits(p, X_dev) > 0) == (Y_dev > 0.5))))
+            history["weight_norm"].append(float(sum(np.sum(p[key] * p[key]) for key in weights)))
+
+    run = _train_binary_network(X, Y, init, optimizer="adam", learning_rate=learning_rate, num_iterations=num_epochs,
+                                keep_prob=keep_prob, lambd=lambd, rng=rng, after_step=record, with_costs=False)
+    parameters = {key: value.copy() for key, value in run["net"].parameters.items()}
 
     def predict(inputs: np.ndarray) -> np.ndarray:
-        A = inputs
-        for l in range(L - 1):
-            A = np.maximum(Ws[l] @ A + bs[l], 0.0)
-        return (Ws[-1] @ A + bs[-1]) > 0  # sigmoid(z) > 0.5
+        return _hidden_relu_logits(parameters, inputs) > 0  # sigmoid(z) > 0.5
 
-    history: dict = {"epochs": [], "train_acc": [], "dev_acc": [], "weight_norm": []}
-    beta1, beta2, epsilon = 0.9, 0.999, 1e-8
-    for epoch in range(num_epochs):
-        A, cache = X, []
-        for l in range(L - 1):
-            Z = Ws[l] @ A + bs[l]
-            A = np.maximum(Z, 0.0)
-            D = None
-            if keep_prob < 1.0:
-                D = (rng.random(A.shape) < keep_prob).astype(np.float64)
-                A = A * D / keep_prob
-            cache.append((A, Z, D))
-        dZ = (1.0 / (1.0 + np.exp(-(Ws[-1] @ A + bs[-1]))) - Y) / m
-        for l in range(L - 1, -1, -1):
-            A_prev = cache[l - 1][0] if l > 0 else X
-            np.matmul(dZ, A_prev.T, out=dWs[l])
-            np.sum(dZ, axis=1, keepdims=True, out=dbs[l])
-            if lambd:
-                dWs[l] += (lambd / m) * Ws[l]
-            if l > 0:
-                _, Z_prev, D_prev = cache[l - 1]
-                dA = Ws[l].T @ dZ
-                if D_prev is not None:
-                    dA = dA * D_prev / keep_prob
-                dZ = dA * (Z_prev > 0)
-        t = epoch + 1
-        first *= beta1
-        first += (1 - beta1) * grad
-        second *= beta2
-        second += (1 - beta2) * grad * grad
-        sqrt_c2 = np.sqrt(1 - beta2 ** t)
-        theta -= (learning_rate * sqrt_c2 / (1 - beta1 ** t)) * first / (np.sqrt(second) + epsilon * sqrt_c2)
-        if t % record_every == 0 or t == num_epochs:
-            history["epochs"].append(t)
-            history["train_acc"].append(float(np.mean(predict(X) == (Y > 0.5))))
-            history["dev_acc"].append(float(np.mean(predict(X_dev) == (Y_dev > 0.5))))
-            history["weight_norm"].append(float(sum(np.sum(W * W) for W in Ws)))
-    parameters = {}
-    for l in range(L):
-        parameters[f"W{l + 1}"], parameters[f"b{l + 1}"] = Ws[l].copy(), bs[l].copy()
     return {"parameters": parameters, "predict": predict, **{k: np.array(v) for k, v in history.items()}}
 
 
@@ -1336,14 +1377,16 @@ def train_batchnorm_network(
     """Full-batch gradient descent on ``[LINEAR -> (BATCHNORM) -> RELU] x (L-1) -> LINEAR -> SIGMOID``.
 
     X : (n0, m).  Y : (1, m) 0/1 labels.  parameters : ``{"W1", "b1", ...}`` (not modified).
-    With ``batchnorm``, every hidden layer normalises ``Z{l} = W{l} A{l-1}`` (its bias
-    ``b{l}`` is left out: ``beta{l}`` plays its role) with ``gamma{l}`` (ones at the start)
+    With ``batchnorm``, every hidden layer normalises ``Z{l} = W{l} A{l-1} + b{l}`` (its
+    bias ``b{l}`` is subtracted again with the batch mean, so it has no effect and keeps
+    its value: ``beta{l}`` plays its role) with ``gamma{l}`` (ones at the start)
     and ``beta{l}`` (zeros), learned by the same gradient descent, and keeps running
     averages of the batch statistics (``mean{l}`` from zeros, ``var{l}`` from ones) unless
     ``track_running`` is False.
     bn_forward, bn_backward, update_running : the student's ``batchnorm_forward``,
     ``batchnorm_backward`` and ``update_running_averages`` (default: dlcore's).
     The gradients of gamma and beta are divided by m, as linear_backward does for dW, db.
+    Runs on the training loop shared with :func:`train_regularized_network`.
 
     Returns a dict: ``"costs"`` (num_iterations,) cross-entropy before each step (NaN
     once training has diverged), ``"diverged"``, ``"parameters"``, ``"bn_parameters"``
@@ -1352,70 +1395,28 @@ def train_batchnorm_network(
     (num_iterations, n[l]) array of the mean and standard deviation over the examples of
     each unit's ReLU input (``Z{l}`` without batch norm, ``Z_tilde{l}`` with it).
     """
-    bn_forward = bn_forward or batchnorm_forward
-    bn_backward = bn_backward or batchnorm_backward
-    update_running = update_running or update_running_averages
+    X, Y = as_array(X, "X", ndim=2), as_array(Y, "Y", ndim=2)
     L = len(parameters) // 2
-    W = [None] + [np.array(parameters[f"W{l}"], dtype=float) for l in range(1, L + 1)]
-    b = [None] + [np.array(parameters[f"b{l}"], dtype=float) for l in range(1, L + 1)]
-    gamma = [None] + [np.ones((W[l].shape[0], 1)) for l in range(1, L)]
-    beta = [None] + [np.zeros((W[l].shape[0], 1)) for l in range(1, L)]
-    run_mean = [None] + [np.zeros((W[l].shape[0], 1)) for l in range(1, L)]
-    run_var = [None] + [np.ones((W[l].shape[0], 1)) for l in range(1, L)]
-    m = X.shape[1]
-    costs = np.full(num_iterations, np.nan)
-    stats = {"input_mean": [np.full((num_iterations, W[l].shape[0]), np.nan) for l in range(1, L)],
-             "input_std": [np.full((num_iterations, W[l].shape[0]), np.nan) for l in range(1, L)]}
-    diverged = False
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for i in range(num_iterations):
-            A, caches = X, []
-            for l in range(1, L):
-                Z = W[l] @ A
-                if batchnorm:
-                    Z, bn_cache = bn_forward(Z, gamma[l], beta[l])
-                    if track_running:
-                        run_mean[l], run_var[l] = update_running(run_mean[l], run_var[l], bn_cache["mu"],
-                                                                 bn_cache["var"], momentum)
-                else:
-                    Z, bn_cache = Z + b[l], None
-                if record_stats:
-                    stats["input_mean"][l - 1][i] = Z.mean(axis=1)
-                    stats["input_std"][l - 1][i] = Z.std(axis=1)
-                caches.append((A, Z, bn_cache))
-                A = np.maximum(Z, 0.0)
-            AL = 1.0 / (1.0 + np.exp(-(W[L] @ A + b[L])))
-            clipped = np.clip(AL, 1e-15, 1.0 - 1e-15)
-            cost = float(-np.mean(Y * np.log(clipped) + (1 - Y) * np.log(1 - clipped)))
-            if not np.isfinite(cost) or not np.isfinite(AL).all():
-                diverged = True
-                break
-            costs[i] = cost
-            dZ = AL - Y
-            new_W, dA = W[L] - learning_rate * (dZ @ A.T) / m, W[L].T @ dZ
-            b[L] = b[L] - learning_rate * dZ.sum(axis=1, keepdims=True) / m
-            W[L] = new_W
-            for l in range(L - 1, 0, -1):
-                A_prev, Z, bn_cache = caches[l - 1]
-                dZ = np.where(Z > 0, dA, 0.0)
-                if batchnorm:
-                    dZ, dgamma, dbeta = bn_backward(dZ, bn_cache)
-                    gamma[l] = gamma[l] - learning_rate * dgamma / m
-                    beta[l] = beta[l] - learning_rate * dbeta / m
-                else:
-                    b[l] = b[l] - learning_rate * dZ.sum(axis=1, keepdims=True) / m
-                dA = W[l].T @ dZ
-                W[l] = W[l] - learning_rate * (dZ @ A_prev.T) / m
-    result = {
-        "costs": costs,
-        "diverged": diverged,
-        "parameters": {f"{p}{l}": (W if p == "W" else b)[l] for l in range(1, L + 1) for p in "Wb"},
-        "bn_parameters": {f"{p}{l}": (gamma if p == "gamma" else beta)[l] for l in range(1, L) for p in ("gamma", "beta")}
-        if batchnorm else None,
-        "running": {f"{p}{l}": (run_mean if p == "mean" else run_var)[l] for l in range(1, L) for p in ("mean", "var")}
-        if batchnorm else None,
-    }
+    units = [np.shape(parameters[f"W{l}"])[0] for l in range(1, L)]
+    stats = {"input_mean": [np.full((num_iterations, n), np.nan) for n in units],
+             "input_std": [np.full((num_iterations, n), np.nan) for n in units]}
+
+    def observe(i: int, l: int, Z: np.ndarray) -> None:
+        stats["input_mean"][l - 1][i] = Z.mean(axis=1)
+        stats["input_std"][l - 1][i] = Z.std(axis=1)
+
+    run = _train_binary_network(X, Y, parameters, optimizer="gd", learning_rate=learning_rate,
+                                num_iterations=num_iterations, batchnorm=batchnorm,
+                                bn_functions=(bn_forward, bn_backward, update_running),
+                                bn_momentum=momentum if track_running else None,
+                                observe=observe if record_stats else None)
+    net = run["net"]
+
+    def copies(d: dict | None) -> dict | None:
+        return None if d is None else {key: value.copy() for key, value in d.items()}
+
+    result = {"costs": run["costs"], "diverged": run["diverged"], "parameters": copies(net.parameters),
+              "bn_parameters": copies(net.bn_parameters), "running": copies(net.bn_running)}
     if record_stats:
         result.update(stats)
     return result

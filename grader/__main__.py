@@ -31,10 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     rel.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's log")
 
     ag = sub.add_parser("autograde", help="grade SUBMISSIONS/<student>/<assignment>/<assignment>.ipynb")
-    ag.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+    ag.add_argument("submissions", type=Path, metavar="SUBMISSIONS", nargs="?",
                     help="folder of <student>/<assignment>/<notebook>.ipynb (nbgrader's submitted/ layout)")
-    ag.add_argument("--output", type=Path, required=True, metavar="GRADES.csv",
+    ag.add_argument("--output", type=Path, metavar="GRADES.csv",
                     help="CSV of grades: student,assignment,grade_id,score,max_score (flags.csv goes next to it)")
+    ag.add_argument("--course-dir", type=Path, metavar="DIR",
+                    help="grade DIR/submitted into the course made by `init` (its gradebook), instead of "
+                         "SUBMISSIONS into a CSV; only new or changed submissions unless --force")
+    ag.add_argument("--force", action="store_true", help="with --course-dir: regrade every submission")
     ag.add_argument("--assignment", action="append", metavar="A",
                     help="only this assignment (repeatable); default: every assignment found in SUBMISSIONS")
     ag.add_argument("--feedback", type=Path, metavar="DIR",
@@ -50,7 +54,58 @@ def _parser() -> argparse.ArgumentParser:
                     help="grade on the workers of this Dask distributed scheduler (e.g. tcp://host:8786)")
     ag.add_argument("--source", type=Path, default=SOLUTIONS, metavar="DIR", help="the source notebooks (default: solutions/)")
     ag.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's log")
+
+    ini = sub.add_parser("init", help="make a persistent nbgrader course directory that grades with the engine")
+    ini.add_argument("course_dir", type=Path, metavar="COURSE_DIR")
+    ini.add_argument("--assignment", action="append", metavar="A", help="only this assignment (repeatable)")
+    ini.add_argument("--db-url", metavar="URL",
+                     help="gradebook database (default: sqlite in COURSE_DIR; e.g. postgresql+psycopg://user@host/db)")
+    ini.add_argument("--due", action="append", metavar="A=DATE", help="due date of an assignment, ISO (repeatable)")
+    ini.add_argument("--late-penalty", metavar="P", default="none",
+                     help="'none', 'zero', or the share of a notebook's score lost per started day late (e.g. 0.1)")
+    ini.add_argument("--exchange", type=Path, metavar="DIR", help="nbgrader's exchange folder (release/submit/collect)")
+    ini.add_argument("--source", type=Path, default=SOLUTIONS, metavar="DIR", help="the source notebooks (default: solutions/)")
+
+    exp = sub.add_parser("export", help="CSV of a course's grades: a row per student, a column per exercise, "
+                                        "per assignment and the total")
+    exp.add_argument("--course-dir", type=Path, required=True, metavar="DIR")
+    exp.add_argument("--output", type=Path, required=True, metavar="GRADES.csv")
+
+    rep = sub.add_parser("report", help="per assignment: grade distribution, exercises, the most common mistakes")
+    rep.add_argument("--course-dir", type=Path, required=True, metavar="DIR")
+    rep.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder for <assignment>/index.html")
+
+    sim = sub.add_parser("similarity", help="suspiciously similar answer cells, per exercise")
+    sim.add_argument("--course-dir", type=Path, required=True, metavar="DIR")
+    sim.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder for similarity.csv and .html")
+    sim.add_argument("--threshold", type=float, default=0.8, help="share of shared code that is reported (default 0.8)")
     return parser
+
+
+def _term(args) -> int:
+    from grader import term
+
+    if args.command == "init":
+        names = term.init_course(args.course_dir, args.source, args.assignment, args.db_url, term.parse_due(args.due),
+                                 args.late_penalty, args.exchange)
+        print(f"course {args.course_dir.resolve()} ready with {', '.join(names)}; nbgrader's commands work there "
+              f"(cd {args.course_dir} && nbgrader ...), and `python -m grader autograde --course-dir {args.course_dir}`")
+        return 0
+    if args.command == "export":
+        print(f"grades: {term.export_grades(args.course_dir, args.output)}")
+        return 0
+    if args.command == "report":
+        for page in term.class_report(args.course_dir, args.output):
+            print(f"report: {page}")
+        return 0
+    if args.command == "similarity":
+        print(f"similar pairs: {term.similarity_report(args.course_dir, args.output, args.threshold)}")
+        return 0
+    result = term.autograde_course(args.course_dir, args.assignment, args.force, args.jobs, args.scheduler,
+                                   args.timeout, args.sandbox, args.verbose)
+    print(f"graded {len(result.graded)}, unchanged {len(result.skipped)}, not graded {len(result.failed)}, "
+          f"unmatched files {len(result.unmatched)}")
+    return 1 if result.failed or result.unmatched else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             names = release.release(args.source, args.course, args.assignment, args.verbose)
             print(f"released {', '.join(names)} into {args.course}")
             return 0
+        if args.command in ("init", "export", "report", "similarity") or getattr(args, "course_dir", None):
+            return _term(args)
+        if args.submissions is None or args.output is None:
+            print("error: autograde needs SUBMISSIONS and --output (or --course-dir DIR)", file=sys.stderr)
+            return 2
         from grader.autograde import autograde
 
         autograde(args.submissions, args.output, args.assignment, args.feedback, args.source, args.timeout,
