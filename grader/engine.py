@@ -260,12 +260,18 @@ class Session:
         target = self.provided.get(name, name)
         if name not in allowed or not callable(getattr(dlcore, target, None)):
             return {"error": f"{name} is not available here"}
+        args, kwargs = tuple(msg.get("args", ())), dict(msg.get("kwargs", {}))
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                return {"result": getattr(dlcore, target)(*msg.get("args", ()), **dict(msg.get("kwargs", {})))}
+                result = getattr(dlcore, target)(*args, **kwargs)
         except Exception as exc:  # the student passed something the reference refuses
             return {"error": f"{type(exc).__name__}: {exc}"}
+        # Generators the reference drew from: their new state goes back, so that the student's
+        # generator moves on exactly as it would have with a local call.
+        rngs = {f"arg:{i}": a for i, a in enumerate(args)} | {f"kw:{k}": v for k, v in kwargs.items()}
+        states = {k: v.bit_generator.state for k, v in rngs.items() if isinstance(v, np.random.Generator)}
+        return {"result": result, "rng_states": states} if states else {"result": result}
 
 
 def _status(status: Any) -> str:

@@ -96,3 +96,33 @@ def test_a_plain_process_serves_one_submission_only():
         assert pool.idle is None and not box.alive()
     finally:
         pool.close()
+
+
+def test_a_generator_moves_on_after_a_call_the_grader_answers():
+    """An answer that calls a function forwarded to the grader (here ``dropout_forward``,
+    imported from dlcore by the setup cell) and then draws again must see the same
+    numbers as with a local call: the generator's new state comes back with the result."""
+    import numpy as np
+
+    import dlcore
+    from grader.engine import Session
+
+    session = Session("03_initialization_regularization", "import numpy as np\nfrom dlcore import dropout_forward",
+                      LIMITS)
+    try:
+        run = session.run_cell(0, "def two_masks(A, rng):\n"
+                                  "    _, m1 = dropout_forward(A, 0.5, rng)\n"
+                                  "    _, m2 = dropout_forward(A, 0.5, rng)\n"
+                                  "    return m1, m2, rng.random(3)\n")
+        assert run.error is None
+        session.begin_exercise("two_masks")
+        report = session.call("two_masks", (np.ones((4, 5)), np.random.default_rng(7)), {}, ())
+        session.end_exercise()
+    finally:
+        session.finish()
+    rng = np.random.default_rng(7)
+    _, m1 = dlcore.dropout_forward(np.ones((4, 5)), 0.5, rng)
+    _, m2 = dlcore.dropout_forward(np.ones((4, 5)), 0.5, rng)
+    got = report["result"]
+    assert np.array_equal(got[0], m1) and np.array_equal(got[1], m2)
+    assert np.allclose(got[2], rng.random(3))

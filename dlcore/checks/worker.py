@@ -199,6 +199,15 @@ class Worker:
             reply = self.channel.receive()
             if reply.get("error"):
                 raise RuntimeError(f"{name}: {reply['error']}")
+            # A generator the reference drew from moves on here too, as if the call were local.
+            for where, state in reply.get("rng_states", {}).items():
+                kind, _, key = str(where).partition(":")
+                rng = args[int(key)] if kind == "arg" and key.isdigit() and int(key) < len(args) else kwargs.get(key)
+                if isinstance(rng, np.random.Generator) and isinstance(state, dict):
+                    try:
+                        rng.bit_generator.state = state
+                    except (TypeError, ValueError):
+                        pass
             return reply["result"]
 
         forwarded.__name__ = forwarded.__qualname__ = name
