@@ -16,7 +16,13 @@ nbgrader always runs in a temporary course directory with the settings of
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+
+# jsonschema (under nbformat) imports rfc3987_syntax, when installed, only for its "iri"
+# format checkers, which notebook and nbgrader validation never use; building that
+# package's grammar at import costs 1-3 s of every grader start (and every --jobs worker).
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"

@@ -128,6 +128,23 @@ def _fast_scratch_gradebook(path: Path) -> None:
     _SCRATCH_DBS.add(str(path))
 
 
+def nbgrader_api_classes():
+    """nbgrader's ``NbGraderAPI`` and ``CourseDirectory``, imported quietly, with the fast
+    schema-version lookup, and with nbgrader's own warnings silenced: its database session
+    use (SQLAlchemy, every autograde) and the cells it puts back without an id (nbformat)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+    from nbformat.warnings import MissingIDFieldWarning
+    from sqlalchemy.exc import SAWarning
+
+    _fast_alembic_version()
+    warnings.filterwarnings("ignore", category=SAWarning)
+    warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+    return NbGraderAPI, CourseDirectory
+
+
 class Course:
     """A temporary nbgrader course with the course's assignments as its ``source/``.
 
@@ -161,18 +178,7 @@ class Course:
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def _start_api(self) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from nbgrader.apps import NbGraderAPI
-            from nbgrader.coursedir import CourseDirectory
-        _fast_alembic_version()
-        # Warnings about nbgrader's own doings, not the course's: its database session use
-        # (SQLAlchemy, every autograde) and the cells it puts back without an id (nbformat).
-        from nbformat.warnings import MissingIDFieldWarning
-        from sqlalchemy.exc import SAWarning
-
-        warnings.filterwarnings("ignore", category=SAWarning)
-        warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
+        NbGraderAPI, CourseDirectory = nbgrader_api_classes()
         from grader.nbgrader_config import build_config
 
         config = build_config(self.root, self.timeout, self.sandbox)
