@@ -170,6 +170,8 @@ class Session:
                 self._start()
             self.box.send({"op": "exec", "source": source, "label": f"<cell {index}>"})
             reply = self._receive_serving(self.limits.call_timeout, allowed=set(self.provided))
+            if reply.get("op") == "ended":  # the zygote saw the process end under this cell
+                raise SandboxError(_status(reply.get("status")))
         except SandboxError as exc:
             timeout = isinstance(exc, SandboxTimeout)
             self.close()

@@ -28,6 +28,7 @@ import logging
 import multiprocessing.util
 import re
 import shutil
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Iterator
@@ -39,6 +40,7 @@ from grader.rebuild import FLAGS_KEY
 CANARY = "_solution_canary_"
 _SID = re.compile(r"[\w.-]+")
 _WARM: dict[tuple, tuple[Course, list[str]]] = {}
+_LOCK = threading.RLock()
 
 
 def _failure_reason(records: list[logging.LogRecord], error: str) -> str:
@@ -154,14 +156,25 @@ def _run(course: Course, assignment: str, items: list[dict], cells, feedback: bo
 
 def close_warm() -> None:
     """End this process's warm courses (their temporary folders and environment)."""
-    while _WARM:
-        _, (course, _) = _WARM.popitem()
-        course.__exit__(None, None, None)
+    with _LOCK:
+        while _WARM:
+            _, (course, _) = _WARM.popitem()
+            course.__exit__(None, None, None)
+
+
+def _source_stamp(source: str, assignment: str) -> tuple:
+    """What identifies the assignment's source files: a long-lived worker that sees them
+    change (an updated release) makes a new course instead of grading against the old one."""
+    folder = Path(source) / assignment
+    return tuple(sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size)
+                        for p in folder.rglob("*") if p.is_file()))
 
 
 def _warm_course(source: str, assignment: str, timeout: float | None, sandbox: str, verbose: bool):
     """This process's private course for these settings, made (and its canary graded) once."""
-    key = (source, assignment, timeout, sandbox)
+    key = (source, assignment, timeout, sandbox, _source_stamp(source, assignment))
+    for old in [k for k in _WARM if k[:4] == key[:4] and k != key]:
+        _WARM.pop(old)[0].__exit__(None, None, None)
     if key not in _WARM:
         course = Course(Path(source), [assignment], timeout=timeout, verbose=verbose, sandbox=sandbox).__enter__()
         if not _WARM:  # a pool's worker process ends without running atexit; multiprocessing's finalizers run
@@ -178,7 +191,17 @@ def _warm_course(source: str, assignment: str, timeout: float | None, sandbox: s
 
 
 def grade_chunk(job: dict) -> dict:
-    """Grade one job (see the module docstring); plain data in, plain data out."""
+    """Grade one job (see the module docstring); plain data in, plain data out.
+
+    One job at a time per process: a warm course changes the process's environment while
+    it grades, so jobs of a multi-threaded worker (e.g. ``dask worker --nthreads 4``) wait
+    for each other; use one thread per worker process to grade in parallel.
+    """
+    with _LOCK:
+        return _grade_chunk(job)
+
+
+def _grade_chunk(job: dict) -> dict:
     for item in job["items"]:
         if not _SID.fullmatch(item["sid"]) or item["sid"] == CANARY:
             raise ValueError(f"job item sid must be a plain nbgrader id; got {item['sid']!r}")
@@ -201,7 +224,7 @@ def run_jobs(jobs: list[dict], workers: int = 1, scheduler: str | None = None) -
 
     ``scheduler``: address of a Dask distributed scheduler (each Dask worker runs
     :func:`grade_chunk` with the sandboxed engine; a job whose worker dies is run again by
-    Dask). Else ``workers`` local processes (forked from this one, so warm imports are
+    Dask; one that fails on every try is run here). Else ``workers`` local processes (forked from this one, so warm imports are
     shared), or this process when ``workers`` is 1. A job that fails in a worker (a worker
     killed, a broken pool) is run again here, so no submission is lost.
     """
@@ -231,10 +254,26 @@ def _run_dask(jobs: list[dict], scheduler: str) -> Iterator[tuple[dict, dict]]:
     from distributed import Client
     from distributed import as_completed as dask_completed
 
+    failed = []
     with Client(scheduler, set_as_default=False) as client:
-        futures = {client.submit(grade_chunk, job, pure=False, retries=2): i for i, job in enumerate(jobs)}
-        for future in dask_completed(list(futures)):
-            yield jobs[futures[future]], future.result()
+        futures = {client.submit(grade_chunk, job, pure=False): i for i, job in enumerate(jobs)}
+        for future in dask_completed(list(futures), loop=client.loop):
+            try:
+                result = future.result()
+            except Exception:  # noqa: BLE001  (workers kept dying on it: grade it here instead)
+                failed.append(jobs[futures[future]])
+                continue
+            yield jobs[futures[future]], result
+    for job in failed:
+        yield job, grade_chunk(job)
+
+
+def cluster_size(scheduler: str) -> int:
+    """Threads of the Dask cluster at ``scheduler`` (for sizing the chunks)."""
+    from distributed import Client
+
+    with Client(scheduler, set_as_default=False) as client:
+        return max(1, sum(client.nthreads().values()))
 
 
 def chunks(items: list, workers: int, scheduler: str | None) -> list[list]:
@@ -245,5 +284,7 @@ def chunks(items: list, workers: int, scheduler: str | None) -> list[list]:
         return []
     if not scheduler and workers <= 1:
         return [items]
+    if scheduler:
+        workers = max(workers, cluster_size(scheduler))
     size = max(1, min(16, -(-len(items) // (2 * max(workers, 2)))))
     return [items[i:i + size] for i in range(0, len(items), size)]
