@@ -30,9 +30,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
-import warnings
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grader import REPO, SOLUTIONS, GradingError
-from grader.course import copy_tree, isolated_environment
+from grader.course import copy_tree, isolated_environment, nbgrader_api_classes
 from grader.notebooks import grade_cells, grade_id, is_answer, notebook_files, read
 from grader.notebooks import assignments as find_assignments
 
@@ -183,18 +184,7 @@ class TermCourse:
 
         from traitlets.config.loader import PyFileConfigLoader
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from nbgrader.apps import NbGraderAPI
-            from nbgrader.coursedir import CourseDirectory
-        from nbformat.warnings import MissingIDFieldWarning
-        from sqlalchemy.exc import SAWarning
-
-        from grader.course import _fast_alembic_version
-
-        warnings.filterwarnings("ignore", category=SAWarning)
-        warnings.filterwarnings("ignore", category=MissingIDFieldWarning)
-        _fast_alembic_version()
+        NbGraderAPI, CourseDirectory = nbgrader_api_classes()
         self.config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
         self.config.CourseDirectory.root = str(self.root)
         self.log = logging.getLogger(f"grader.term.{id(self)}")
@@ -310,25 +300,50 @@ def autograde_course(root: Path, wanted: list[str] | None = None, force: bool = 
             _prepare(sub, folder, source)
             subs.append(sub)
 
-    with TermCourse(root, verbose) as course:
-        def record(sub: Submission, result: dict | None) -> None:
-            key = (sub.assignment, sub.student)
-            if sub.status != "graded" or result is None:
-                out.failed.append((*key, "; ".join(sub.notes) or sub.status))
-                return
-            why = course.import_graded(sub.assignment, sub.student, result["autograded"])
-            if why:
-                out.failed.append((*key, f"nbgrader could not record the grades: {why}"))
-                return
-            state.setdefault(sub.assignment, {})[sub.student] = prints[key]
-            _save_state(root, state)
-            out.graded.append(key)
+    # Ctrl-C must stop the run. nbgrader's API catches everything, KeyboardInterrupt included, and
+    # reports a failed step instead: the grading (and recording) of every submission in flight
+    # would "fail" and the run go on. So the interrupt is noted here and honoured in record().
+    interrupted = []
 
-        for sub in subs:
-            if sub.status != "graded":
-                record(sub, None)
-        grade_all(subs, names, source, timeout, sandbox, jobs, scheduler, verbose, with_feedback=False,
-                  keep_autograded=True, on_result=record)
+    def on_sigint(signum, frame):
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    catch = (threading.current_thread() is threading.main_thread()
+             and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    if catch:
+        signal.signal(signal.SIGINT, on_sigint)
+    try:
+        with TermCourse(root, verbose) as course:
+            def record(sub: Submission, result: dict | None) -> None:
+                if interrupted:
+                    raise KeyboardInterrupt
+                key = (sub.assignment, sub.student)
+                if sub.status != "graded" or result is None:
+                    out.failed.append((*key, "; ".join(sub.notes) or sub.status))
+                    return
+                why = course.import_graded(sub.assignment, sub.student, result["autograded"])
+                if interrupted:
+                    raise KeyboardInterrupt
+                if why:
+                    out.failed.append((*key, f"nbgrader could not record the grades: {why}"))
+                    return
+                state.setdefault(sub.assignment, {})[sub.student] = prints[key]
+                _save_state(root, state)
+                out.graded.append(key)
+
+            for sub in subs:
+                if sub.status != "graded":
+                    record(sub, None)
+            # only the assignments with work: each costs a warm course and a canary
+            busy = [a for a in names if any(sub.assignment == a for sub in subs)]
+            grade_all(subs, busy, source, timeout, sandbox, jobs, scheduler, verbose, with_feedback=False,
+                      keep_autograded=True, on_result=record)
+            if interrupted:
+                raise KeyboardInterrupt
+    finally:
+        if catch:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     for a, s, why in out.failed:
         _say(f"{s} / {a}: not graded: {why}")
     for path in out.unmatched:
