@@ -240,15 +240,23 @@ def _load_state(root: Path) -> dict:
         return {}
 
 
-def _save_state(root: Path, state: dict) -> None:
+def _save_state(root: Path, assignment: str, student: str, fingerprint: str) -> None:
+    """Record one graded submission in the state file: under a lock, merged with what is
+    there (another run may be grading other assignments at the same time), written atomically."""
+    import fcntl
+
     path = root / STATE
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".graded.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(state, f, indent=1, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with open(path.parent / "graded.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = _load_state(root)
+        state.setdefault(assignment, {})[student] = fingerprint
+        fd, tmp = tempfile.mkstemp(prefix=".graded.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(state, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
 
 
 @dataclass
@@ -328,8 +336,7 @@ def autograde_course(root: Path, wanted: list[str] | None = None, force: bool = 
                 if why:
                     out.failed.append((*key, f"nbgrader could not record the grades: {why}"))
                     return
-                state.setdefault(sub.assignment, {})[sub.student] = prints[key]
-                _save_state(root, state)
+                _save_state(root, sub.assignment, sub.student, prints[key])
                 out.graded.append(key)
 
             for sub in subs:

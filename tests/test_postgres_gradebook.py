@@ -158,3 +158,66 @@ def test_two_processes_write_submissions_and_grades_at_once(db_url):
                 assert (grade.auto_score, grade.needs_manual_grade) == (score(student, cell), False), (student, cell)
     with connect(db_url) as conn:
         assert conn.execute("SELECT count(*) FROM grade").fetchone()[0] == len(students) * len(CELLS)
+
+
+def test_a_course_on_postgresql_graded_by_two_runs_at_once(db_url, tmp_path):
+    """``init --db-url`` puts the course's gradebook on PostgreSQL; two ``autograde
+    --course-dir`` runs (one per assignment) write into it at the same time; the export
+    then holds every student's exact scores, and both runs' state entries are kept."""
+    import copy
+    import csv
+    import json
+    import subprocess
+
+    import nbformat
+
+    from grader import REPO, SOLUTIONS
+    from grader.notebooks import grade_cells, grade_id, is_answer, read
+
+    course = tmp_path / "course"
+    env = {**os.environ, "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))}
+
+    def grader(*args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "grader", *map(str, args)], cwd=REPO, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def finish(proc: subprocess.Popen) -> str:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out + err
+        return out
+
+    assignments = ("01_forward_propagation", "07_ml_strategy")
+    finish(grader("init", course, "--db-url", db_url, *[f"--assignment={a}" for a in assignments]))
+    assert db_url in (course / "nbgrader_config.py").read_text()
+    expected = {}
+    for a in assignments:
+        solution = read(SOLUTIONS / a / f"{a}.ipynb")
+        answers = {grade_id(c): c.source for c in solution.cells if is_answer(c)}
+        release = read(course / "release" / a / f"{a}.ipynb")
+        for student, perfect in (("amy", True), ("bob", False), ("cat", True)):
+            nb = copy.deepcopy(release)
+            if perfect:
+                for cell in nb.cells:
+                    if is_answer(cell):
+                        cell.source = answers[grade_id(cell)]
+            folder = course / "submitted" / student / a
+            folder.mkdir(parents=True)
+            nbformat.write(nb, str(folder / f"{a}.ipynb"))
+            total = sum(points for _gid, points in grade_cells(solution))
+            expected[student, a] = total if perfect else 0.0
+
+    runs = [grader("autograde", "--course-dir", course, "--assignment", a) for a in assignments]
+    for out in map(finish, runs):
+        assert "graded 3, unchanged 0, not graded 0" in out
+
+    finish(grader("export", "--course-dir", course, "--output", tmp_path / "grades.csv"))
+    with (tmp_path / "grades.csv").open(newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert sorted(rows) == ["amy", "bob", "cat"]
+    for (student, a), total in expected.items():
+        assert float(rows[student][a]) == total, (student, a)
+    state = json.loads((course / ".grader" / "graded.json").read_text())
+    assert {a: sorted(v) for a, v in state.items()} == {a: ["amy", "bob", "cat"] for a in assignments}
+    with Gradebook(db_url, "dlcourse") as gb:
+        assert len(gb.students) == 3
+        assert sum(len(gb.assignment_submissions(a)) for a in assignments) == 6
