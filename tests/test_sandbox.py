@@ -126,3 +126,35 @@ def test_a_generator_moves_on_after_a_call_the_grader_answers():
     got = report["result"]
     assert np.array_equal(got[0], m1) and np.array_equal(got[1], m2)
     assert np.allclose(got[2], rng.random(3))
+
+
+def test_binds_under_tmp_survive_the_wipe(tmp_path, monkeypatch):
+    """When the grader's Python or packages live under /tmp (a checkout in /tmp), their
+    read-only binds sit inside the sandbox's scratch /tmp: the wipe between submissions
+    keeps them (and the folders above them) and removes everything else."""
+    import grader.sandbox as sandbox
+
+    extra = tmp_path / "pkgs"
+    extra.mkdir()
+    (extra / "marker_module.py").write_text("VALUE = 42\n")
+    assert str(extra).startswith("/tmp/")
+    original = sandbox._site_packages
+    monkeypatch.setattr(sandbox, "_site_packages", lambda: original() + [str(extra)])
+    pool = Pool()
+    try:
+        box = pool.acquire(LIMITS)
+        assert _run(box, "import marker_module\nopen('/tmp/junk.txt', 'w').write('x')\n"
+                         f"open({str(tmp_path / 'junk2.txt')!r}, 'w').write('y')")["ok"] is True
+        box.send({"op": "end"})
+        pool.release(box, clean=True)
+        again = pool.acquire(LIMITS)
+        assert again is box, "the zygote is reused although binds sit below /tmp"
+        probe = (f"import os\nimport marker_module\nleft = sorted(os.listdir({str(tmp_path)!r}))\n"
+                 "def probe():\n    return [marker_module.VALUE, left, os.path.exists('/tmp/junk.txt')]\n")
+        assert _run(again, probe)["ok"] is True
+        again.send({"op": "call", "name": "probe", "args": (), "kwargs": {}, "isolate": []})
+        assert again.receive(10)["result"] == [42, ["pkgs"], False]
+        again.send({"op": "end"})
+        pool.release(again, clean=True)
+    finally:
+        pool.close()

@@ -331,28 +331,63 @@ def _kill_the_rest() -> bool:
     return False
 
 
-def _remove(path: str) -> None:
-    """Remove a file or a folder tree, whatever permissions the student gave it."""
+def _mount_points() -> set[str]:
+    """Mount points of the sandbox (its read-only binds may sit below a scratch folder, e.g.
+    when the grader's Python lives under /tmp): never removed, nor the folders above them."""
+    points = set()
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                points.add(line.split()[4].replace("\\040", " "))
+    except OSError:
+        pass
+    return points
+
+
+def _remove(path: str, keep: set[str]) -> None:
+    """Remove a file or a folder tree, whatever permissions the student gave it, except
+    mount points and the folders that lead to them."""
+    if path in keep:
+        return
     if os.path.isdir(path) and not os.path.islink(path):
         os.chmod(path, 0o700)
         for name in os.listdir(path):
-            _remove(os.path.join(path, name))
-        os.rmdir(path)
+            try:
+                _remove(os.path.join(path, name), keep)
+            except OSError:
+                pass
+        if not any(k.startswith(path + "/") for k in keep):
+            os.rmdir(path)
     else:
         os.unlink(path)
 
 
+def _leftovers(folder: str, keep: set[str]) -> list[str]:
+    """What is still in ``folder`` apart from mount points and the folders leading to them."""
+    left = []
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if path in keep:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path) and any(k.startswith(path + "/") for k in keep):
+            left += _leftovers(path, keep)
+        else:
+            left.append(path)
+    return left
+
+
 def _wipe() -> str:
     """Empty the scratch folders and check no System V IPC object is left; "" or what is dirty."""
+    keep = _mount_points()
     for folder in SCRATCH:
         if not os.path.isdir(folder):
             continue
         for name in os.listdir(folder):
             try:
-                _remove(os.path.join(folder, name))
+                _remove(os.path.join(folder, name), keep)
             except OSError:
                 pass
-        if os.listdir(folder):
+        if _leftovers(folder, keep):
             return f"{folder} could not be emptied"
     for kind in ("shm", "sem", "msg"):
         try:
