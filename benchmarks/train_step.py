@@ -14,10 +14,12 @@ The network is the MLP 784-512-256-10 (ReLU hidden layers, softmax output) on a 
 
 The "BLAS floor" is a step reduced to its matrix products, measured in the same run:
 the 3 forward products and the 5 backward products of training (``dW3, dA2, dW2, dA1,
-dW1``), and for the graded functions the same plus ``dA0 = W1^T dZ1``, with the same
-shapes, dtype (float64) and memory layouts as in the step (``X^T``, ``A^T`` and ``W^T`` as
-transposed views), each written into an array allocated once, as the training loop does.
-Each ratio is taken against the floor that does the same products.
+dW1``), and for the graded functions the same plus ``dA0 = W1^T dZ1``. They have the
+shapes, dtype (float64) and memory layouts of the step's (``X^T``, ``A^T`` and ``W^T`` are
+transposed views, as there), and each writes into an array allocated once, as the
+training loop does. Everything else the step does counts against it, the row sums that
+give ``db`` included (the training loop computes them as matrix-vector products). Each
+ratio is taken against the floor that does the same products.
 
 BLAS threads: the step's element-wise work (activations, Adam) runs on one core, its
 matrix products on as many threads as BLAS uses; both variants run in this one process,
@@ -29,8 +31,9 @@ process to CPU K (as ``taskset -c K`` does).
 
 The variants are interleaved round by round, so that a busy machine slows them all
 alike; each round's ratio compares neighbouring measurements, and the median over the
-rounds is reported. On a machine shared with other work the two BLAS threads compete
-with other processes and the figures swing widely: repeat, and compare medians.
+rounds is reported. On a machine shared with other work the figures still swing by a few
+hundredths from run to run (more with several BLAS threads, which compete with the other
+processes): repeat, and compare medians.
 
 Run: ``.venv/bin/python benchmarks/train_step.py [--rounds R] [--steps N] [--threads T] [--cpu K] [--json]``.
 Target: training loop <= 1.25 x floor.
@@ -104,9 +107,10 @@ def graded_functions_step(X, Y, parameters, learning_rate: float = 0.001):
 def matmul_floor(X, dZ, p, with_dA0: bool):
     """A function doing only the matrix products of the step (dZ stands in for the backward signals).
 
-    The products of :func:`dlcore.train._forward` and :func:`dlcore.train._backward`, with
-    the same operands (the transposes are views, as there), each written into an array
-    allocated here once (the training loop reuses its arrays from one step to the next).
+    The products of :func:`dlcore.train._forward` and :func:`dlcore.train._backward` (and
+    with ``with_dA0`` the graded functions' ``dA0``), with the same operands (the
+    transposes are views, as there), each written into an array allocated here once (the
+    training loop reuses its arrays from one step to the next).
     """
     W1, W2, W3 = p["W1"], p["W2"], p["W3"]
     dZ3, dZ2, dZ1 = dZ

@@ -18,8 +18,9 @@ The size ``nL`` of the output layer decides the task:
 Batch normalisation (``batchnorm=True``) normalises ``Z`` of every hidden layer before
 its ReLU, with learned ``gamma{l}``, ``beta{l}`` (n[l], 1) updated by the same optimizer as
 the weights, and running averages of the batch statistics for predictions. (The bias
-``b{l}`` of a normalised layer is kept so that ``parameters`` keeps its usual layout; its
-gradient is zero because ``beta{l}`` takes over its role, and it stays at its initial 0.)
+``b{l}`` of a normalised layer is kept so that ``parameters`` keeps its usual layout, but
+left out of ``Z``: batch norm would subtract it again with the batch mean, and ``beta{l}``
+takes over its role. Its gradient is zero and it keeps its initial value, 0.)
 
 Speed: the sliders of the notebooks retrain networks with this loop, so a training
 step does only what training needs. It computes the same quantities as the graded
@@ -160,10 +161,12 @@ def _forward(
     """
     p, L = net.parameters, net.L
     A, caches = X, []
+    normalised = net.bn_parameters is not None
     for l in range(1, L + 1):
         W, b = p[f"W{l}"], p[f"b{l}"]
         Z = _matmul(W, A, workspace, f"Z{l}")
-        Z += b  # in place: Z is this pass's own array (new, or the workspace's)
+        if l == L or not normalised:  # batch norm would subtract b again: it is left out
+            Z += b  # in place: Z is this pass's own array (new, or the workspace's)
         linear_cache = (A, W, b)
         if l == L:
             caches.append((linear_cache, Z, None, None))
@@ -250,9 +253,9 @@ def _backward(
                 db[...] = 0.0
         if bn_cache is None:  # the row sums; BLAS takes half the time of dZ.sum(axis=1)
             db = np.matmul(dZ, ones, out=db)
-        # else: b{l} is followed by batch norm, which subtracts it again with the batch mean: its
-        # gradient is exactly 0. (Computed, it would be rounding noise, which Adam, dividing by
-        # the noise's own size, would turn into steps of about the learning rate.)
+        # else: b{l} is left out of a normalised layer (batch norm would subtract it again), so its
+        # gradient is exactly 0. (Computed from dZ, it would be rounding noise, which Adam,
+        # dividing by the noise's own size, would turn into steps of about the learning rate.)
         grads[f"db{l}"] = db
         if l > 1:
             dA = _matmul(W.T, dZ, workspace, f"dA{l - 1}")

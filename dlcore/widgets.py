@@ -199,25 +199,42 @@ class BlitExplorer(Explorer):
         background is drawn again whenever the figure size, an axes' position, limits or
         scale have changed since, so a callback may still rescale an axis.
 
+    overlay : artists that do not change but must show above ``animated`` ones (the
+        points of a scatter over decision regions, a legend over curves). They are drawn
+        once, alone, into a transparent layer of the figure's size, which each redraw
+        pastes on top: a fraction of a millisecond, where drawing a few hundred points
+        takes several.
+
     The callback must only update ``animated`` artists (or axis limits); a change to any
     other artist shows only after the next change of limits.
     """
 
     def __init__(self, controls: Mapping[str, widgets.ValueWidget], callback: Callable[..., dict], figure: Figure,
-                 animated: Sequence):
+                 animated: Sequence, overlay: Sequence = ()):
         self.animated = list(animated)
-        for artist in self.animated:
+        self.overlay = list(overlay)
+        for artist in self.animated + self.overlay:
             artist.set_animated(True)  # left out of full draws, so out of the background
         self._background = None
         self._background_key: tuple | None = None
+        self._overlay_layer: np.ndarray | None = None
         super().__init__(controls, callback, figure)
         if self._background is None:  # nothing shown yet (plain Python): draw the background now, not on a slider move
             self._draw_background()
 
     def _draw_background(self) -> None:
-        self.figure.canvas.draw()  # everything but the animated artists
-        self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+        canvas = self.figure.canvas
+        canvas.draw()  # everything but the animated and overlay artists
+        self._background = canvas.copy_from_bbox(self.figure.bbox)
         self._background_key = self._layout_key()
+        self._overlay_layer = None
+        if self.overlay:
+            canvas.get_renderer().clear()  # transparent
+            for artist in self.overlay:
+                self.figure.draw_artist(artist)
+            # Rows from the bottom up, as draw_image takes them.
+            self._overlay_layer = np.array(canvas.buffer_rgba())[::-1]
+            canvas.restore_region(self._background)
 
     def _layout_key(self) -> tuple:
         return (tuple(self.figure.bbox.bounds),) + tuple(
@@ -235,6 +252,11 @@ class BlitExplorer(Explorer):
             canvas.restore_region(self._background)
         for artist in self.animated:
             self.figure.draw_artist(artist)
+        if self._overlay_layer is not None:
+            renderer = canvas.get_renderer()
+            gc = renderer.new_gc()
+            renderer.draw_image(gc, 0, 0, self._overlay_layer)
+            gc.restore()
         buffer = io.BytesIO()
         # Fast compression: the picture is shown once and thrown away.
         Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
@@ -308,7 +330,7 @@ def learning_rate_explorer(
     lr_range: tuple[float, float] = (1e-4, 100.0),
     reference_rates: Sequence[float] = (1e-3, 1e-2, 1e-1, 1.0),
     seed: int = 0,
-) -> Explorer:
+) -> BlitExplorer:
     """Gradient descent's cost curve for a log-scale slider of learning rates.
 
     X, Y : data (default: 200 two-moons points).  layer_dims : network (default
@@ -370,7 +392,9 @@ def learning_rate_explorer(
     slider = widgets.FloatLogSlider(value=learning_rate, base=10, min=low, max=high, step=0.05,
                                     description="learning rate", readout_format=".3g", continuous_update=False,
                                     style=_STYLE, layout=widgets.Layout(width="500px"))
-    return Explorer({"learning_rate": slider}, callback, figure)
+    # Only the curve and the title change: the reference curves, the log axis and its
+    # labels are drawn once.
+    return BlitExplorer({"learning_rate": slider}, callback, figure, [line, title])
 
 
 # --------------------------------------------------------------------------- EWA
@@ -572,20 +596,42 @@ def _overfitting_data(seed: int):
     return X[:, :80], Y[:, :80], X[:, 80:], Y[:, 80:]
 
 
+def _in_slices(predict: Callable[[np.ndarray], np.ndarray], size: int = 512) -> Callable[[np.ndarray], np.ndarray]:
+    """``predict`` applied to the points (n0, k) by slices of ``size`` columns.
+
+    Products that small run on one BLAS thread, which for a decision grid is faster and
+    steadier on a busy machine than one large product shared between threads.
+    """
+    def sliced(points: np.ndarray) -> np.ndarray:
+        return np.concatenate([predict(points[:, i:i + size]) for i in range(0, points.shape[1], size)], axis=-1)
+
+    return sliced
+
+
+def _region_colors(image) -> np.ndarray:
+    """The RGBA bytes (k, 4) of classes 0..k-1 in ``image``'s colour map (from :func:`plot_decision_boundary`).
+
+    An explorer then sets the image to ``colors[labels]``: an RGBA image of bytes is drawn
+    as it is, about twice as fast as labels put through the colour map at every redraw.
+    """
+    k = int(round(image.norm.vmax + 0.5))
+    return image.cmap(image.norm(np.arange(k)), bytes=True)
+
+
 def regularization_explorer(
     X: np.ndarray | None = None,
     Y: np.ndarray | None = None,
     X_dev: np.ndarray | None = None,
     Y_dev: np.ndarray | None = None,
     *,
-    layer_dims: Sequence[int] = (2, 40, 40, 1),
-    num_epochs: int = 120,
-    learning_rate: float = 0.05,
+    layer_dims: Sequence[int] = (2, 30, 30, 1),
+    num_epochs: int = 60,
+    learning_rate: float = 0.1,
     keep_prob: float = 1.0,
     lambd: float = 0.0,
-    resolution: int = 80,
+    resolution: int = 60,
     seed: int = 0,
-) -> Explorer:
+) -> BlitExplorer:
     """Retrain a network for each ``keep_prob`` / ``lambd`` and show the decision boundary.
 
     X, Y, X_dev, Y_dev : binary data (default: 80 noisy two-moons points to train on, 200
@@ -603,11 +649,12 @@ def regularization_explorer(
                            resolution=resolution)
     ax_boundary.collections[0].remove()  # keep the frame, draw the training points only
     colors = np.array(CLASS_COLORS[:2])
-    ax_boundary.scatter(X_dev[0], X_dev[1], c=colors[class_labels(Y_dev)], s=6, alpha=0.4, label="dev")
-    ax_boundary.scatter(X[0], X[1], c=colors[class_labels(Y)], s=22, edgecolors="k", linewidths=0.6,
-                        label="train")
-    ax_boundary.legend(loc="lower left", fontsize=8)
+    dev_points = ax_boundary.scatter(X_dev[0], X_dev[1], c=colors[class_labels(Y_dev)], s=6, alpha=0.4, label="dev")
+    train_points = ax_boundary.scatter(X[0], X[1], c=colors[class_labels(Y)], s=22, edgecolors="k", linewidths=0.6,
+                                       label="train")
+    boundary_legend = ax_boundary.legend(loc="lower left", fontsize=8)
     image = ax_boundary.images[0]
+    region_colors = _region_colors(image)
     epochs = np.arange(num_epochs)
     (train_line,) = ax_acc.plot(epochs, np.full(num_epochs, np.nan), label="train")
     (dev_line,) = ax_acc.plot(epochs, np.full(num_epochs, np.nan), label="dev")
@@ -615,15 +662,15 @@ def regularization_explorer(
     ax_acc.set_ylim(0.5, 1.01)
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy")
-    ax_acc.legend(loc="lower right")
-    title = ax_boundary.set_title("")
-    acc_title = ax_acc.set_title("")
+    acc_legend = ax_acc.legend(loc="lower right")
+    title = ax_boundary.set_title(" ")
+    acc_title = ax_acc.set_title(" ")
 
     def callback(keep_prob: float, lambd: float) -> dict:
         result = train(X, Y, list(layer_dims), optimizer="adam", learning_rate=learning_rate, num_epochs=num_epochs,
                        keep_prob=keep_prob, lambd=lambd, X_dev=X_dev, Y_dev=Y_dev, seed=seed, progress=False)
-        _, _, labels = decision_grid(result.predict, all_X, resolution)
-        image.set_data(labels)
+        _, _, labels = decision_grid(_in_slices(result.predict), all_X, resolution)
+        image.set_data(region_colors[labels])
         train_line.set_ydata(result.history["train_acc"])
         dev_line.set_ydata(result.history["dev_acc"])
         train_acc, dev_acc = result.history["train_acc"][-1], result.history["dev_acc"][-1]
@@ -637,7 +684,11 @@ def regularization_explorer(
         "lambd": widgets.FloatSlider(value=lambd, min=0.0, max=3.0, step=0.05, description="lambd (L2)",
                                      continuous_update=False, style=_STYLE),
     }
-    return Explorer(controls, callback, figure)
+    # The regions, curves and titles are redrawn at each change, the points and legends
+    # pasted above them; the axes, their labels and ticks are drawn once.
+    animated = [image, train_line, dev_line, title, acc_title]
+    return BlitExplorer(controls, callback, figure, animated,
+                        overlay=[dev_points, train_points, *ax_boundary.spines.values(), boundary_legend, acc_legend])
 
 
 # --------------------------------------------------- initialization and regularization (notebook 03)
@@ -674,9 +725,9 @@ def _train_binary_network(
     ``"rmsprop"``), with :func:`dlcore.train.train`'s default settings.  keep_prob, lambd :
     dropout on the hidden layers and L2 (``rng`` draws the dropout masks).
     batchnorm : normalise every hidden layer, with ``gamma{l}`` (ones) and ``beta{l}``
-    (zeros) learned by the optimizer; its bias ``b{l}`` has a zero gradient and keeps its
-    value. bn_functions : ``(batchnorm_forward, batchnorm_backward,
-    update_running_averages)``, each None for dlcore's (an explorer passes the student's).
+    (zeros) learned by the optimizer; its bias ``b{l}`` is left out and keeps its value.
+    bn_functions : ``(batchnorm_forward, batchnorm_backward, update_running_averages)``,
+    each None for dlcore's (an explorer passes the student's).
     bn_momentum : momentum of the running statistics (``mean{l}`` from zeros, ``var{l}``
     from ones), None to leave them alone.
     observe : ``observe(i, l, Z)`` with the input of hidden layer l's ReLU at iteration i
@@ -717,7 +768,7 @@ def _train_binary_network(
 
 
 def _hidden_relu_logits(parameters: dict[str, np.ndarray], points: np.ndarray) -> np.ndarray:
-    """``Z[L]`` of ``[LINEAR -> RELU] x (L-1) -> LINEAR`` at ``points`` (n0, k): (1, k), > 0 where class 1 is predicted."""
+    """``Z[L]`` (1, k) of ``[LINEAR -> RELU] x (L-1) -> LINEAR`` at ``points`` (n0, k): > 0 for class 1."""
     L = len(parameters) // 2
     A = points
     for l in range(1, L):
@@ -816,6 +867,7 @@ def dropout_l2_explorer(
                            resolution=resolution)
     ax_boundary.collections[0].remove()  # the frame and the region image only; points below
     image = ax_boundary.images[0]
+    region_colors = _region_colors(image)
     colors = np.array(CLASS_COLORS[:2])
     dev_points = ax_boundary.scatter(X_dev[0], X_dev[1], c=colors[class_labels(Y_dev)], s=5, alpha=0.5)
     train_points = ax_boundary.scatter(X[0], X[1], c=colors[class_labels(Y)], s=20, edgecolors="k", linewidths=0.6)
@@ -825,7 +877,7 @@ def dropout_l2_explorer(
     ax_acc.set_ylim(0.45, 1.02)
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy (dropout off)")
-    ax_acc.legend(loc="lower right")
+    acc_legend = ax_acc.legend(loc="lower right")
     ax_acc.grid(alpha=0.3)
     title = ax_boundary.set_title(" ")
     acc_title = ax_acc.set_title(" ")
@@ -833,12 +885,8 @@ def dropout_l2_explorer(
     def callback(keep_prob: float, lambd: float) -> dict:
         run = train_regularized_network(X, Y, X_dev, Y_dev, layer_dims, keep_prob=keep_prob, lambd=lambd,
                                         num_epochs=num_epochs, learning_rate=learning_rate, seed=seed)
-        # The grid in slices of 256 points: products that small run on one BLAS thread, which is
-        # faster here and steadier on a busy machine than one large multi-threaded product.
-        def predict(P: np.ndarray) -> np.ndarray:
-            return np.hstack([run["predict"](P[:, i:i + 256]) for i in range(0, P.shape[1], 256)])
-        _, _, labels = decision_grid(predict, all_X, resolution)
-        image.set_data(labels)
+        _, _, labels = decision_grid(_in_slices(run["predict"]), all_X, resolution)
+        image.set_data(region_colors[labels])
         train_line.set_data(run["epochs"], run["train_acc"])
         dev_line.set_data(run["epochs"], run["dev_acc"])
         train_acc, dev_acc = float(run["train_acc"][-1]), float(run["dev_acc"][-1])
@@ -854,8 +902,9 @@ def dropout_l2_explorer(
         "lambd": widgets.SelectionSlider(options=[(f"{v:g}", v) for v in steps], value=float(lambd),
                                          description="lambd (L2)", continuous_update=False, style=_STYLE),
     }
-    animated = [image, dev_points, train_points, train_line, dev_line, title, acc_title]
-    return BlitExplorer(controls, callback, figure, animated)
+    animated = [image, train_line, dev_line, title, acc_title]
+    overlay = [dev_points, train_points, *ax_boundary.spines.values(), acc_legend]  # above the regions and curves
+    return BlitExplorer(controls, callback, figure, animated, overlay=overlay)
 
 
 def deep_signal_statistics(gain: float, activation: str = "tanh", *, num_layers: int = 10, width: int = 50,
@@ -1258,7 +1307,7 @@ def training_regions_explorer(
     epoch: int | None = None,
     resolution: int = 80,
     seed: int = 0,
-) -> Explorer:
+) -> BlitExplorer:
     """The decision regions of a multi-class network at the saved epochs of one training run.
 
     X : (2, m) points.  Y : their labels (1, m) / (m,) or one-hot (C, m).
@@ -1291,13 +1340,14 @@ def training_regions_explorer(
     gx, gy = np.meshgrid(xs, ys)
     grid = np.vstack([gx.ravel(), gy.ravel()])
     palette = np.array([to_rgb(c) for c in CLASS_COLORS])
+    opaque = np.full((resolution, resolution, 1), 255, dtype=np.uint8)
 
     # Few texts (no ticks on the plane, three on the cost axis): text is most of a redraw's cost.
     figure, axes = _new_figure(8.0 if costs is not None else 4.2, 3.6, ncols=2 if costs is not None else 1)
     ax = axes[0] if costs is not None else axes
     image = ax.imshow(np.ones((resolution, resolution, 3)), extent=(xs[0], xs[-1], ys[0], ys[-1]), origin="lower",
                       interpolation="nearest", aspect="auto")
-    ax.scatter(X[0], X[1], c=palette[labels % len(palette)], s=10, edgecolors="k", linewidths=0.4)
+    points = ax.scatter(X[0], X[1], c=palette[labels % len(palette)], s=10, edgecolors="k", linewidths=0.4)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.set_xticks([])
@@ -1322,12 +1372,14 @@ def training_regions_explorer(
     def callback(epoch: int) -> dict:
         chosen = max([e for e in epochs if e <= epoch], default=epochs[0])
         parameters = snapshots[chosen]
-        P = np.asarray(proba(grid, parameters), dtype=np.float64)
+        P = _in_slices(lambda points: np.asarray(proba(points, parameters), dtype=np.float64))(grid)
         C = P.shape[0]
         grid_labels, confidence = np.argmax(P, axis=0), np.max(P, axis=0)
         strength = np.clip((confidence - 1 / C) / (1 - 1 / C), 0.0, 1.0)[:, None]
         rgb = 1.0 - 0.6 * strength * (1.0 - palette[grid_labels % len(palette)])
-        image.set_data(rgb.reshape(resolution, resolution, 3))
+        # As RGBA bytes, which are drawn as they are (float RGB would be converted at every redraw).
+        image.set_data(np.concatenate([np.round(255 * rgb).astype(np.uint8).reshape(resolution, resolution, 3),
+                                       opaque], axis=2))
         predicted = np.argmax(np.asarray(proba(X, parameters)), axis=0)
         accuracy = float(np.mean(predicted == labels))
         title.set_text(f"epoch {chosen}: training accuracy {accuracy:.1%}")
@@ -1341,7 +1393,9 @@ def training_regions_explorer(
     start = epochs[0] if epoch is None else epoch
     slider = widgets.SelectionSlider(options=epochs, value=max([e for e in epochs if e <= start], default=epochs[0]),
                                      description="epoch", style=_STYLE, layout=widgets.Layout(width="500px"))
-    return Explorer({"epoch": slider}, callback, figure)
+    # Only the regions, the titles and the marker are redrawn; the points and the frame are pasted above.
+    animated = [image, title] + ([] if marker is None else [marker, cost_title])
+    return BlitExplorer({"epoch": slider}, callback, figure, animated, overlay=[points, *ax.spines.values()])
 
 
 # ------------------------------------------------------------- batch normalization
@@ -1377,10 +1431,9 @@ def train_batchnorm_network(
     """Full-batch gradient descent on ``[LINEAR -> (BATCHNORM) -> RELU] x (L-1) -> LINEAR -> SIGMOID``.
 
     X : (n0, m).  Y : (1, m) 0/1 labels.  parameters : ``{"W1", "b1", ...}`` (not modified).
-    With ``batchnorm``, every hidden layer normalises ``Z{l} = W{l} A{l-1} + b{l}`` (its
-    bias ``b{l}`` is subtracted again with the batch mean, so it has no effect and keeps
-    its value: ``beta{l}`` plays its role) with ``gamma{l}`` (ones at the start)
-    and ``beta{l}`` (zeros), learned by the same gradient descent, and keeps running
+    With ``batchnorm``, every hidden layer normalises ``Z{l} = W{l} A{l-1}`` (its bias
+    ``b{l}`` is left out and keeps its value: ``beta{l}`` plays its role) with ``gamma{l}``
+    (ones at the start) and ``beta{l}`` (zeros), learned by the same gradient descent, and keeps running
     averages of the batch statistics (``mean{l}`` from zeros, ``var{l}`` from ones) unless
     ``track_running`` is False.
     bn_forward, bn_backward, update_running : the student's ``batchnorm_forward``,

@@ -178,6 +178,95 @@ def test_regularization_explorer_retrains_and_redraws(closing):
     assert dropout["result"].config["keep_prob"] == 0.6
 
 
+def test_regularized_network_is_the_training_loop_of_dlcore_train():
+    """train_regularized_network runs the loop of dlcore.train.train (Adam, full batch, same
+    initialisation and dropout masks): the same parameters and accuracies, to rounding."""
+    from dlcore.train import train
+
+    X, Y, X_dev, Y_dev = widgets._overfitting_data(0)
+    for keep_prob, lambd in ((1.0, 0.0), (0.7, 0.3)):
+        run = widgets.train_regularized_network(X, Y, X_dev, Y_dev, (2, 12, 8, 1), keep_prob=keep_prob, lambd=lambd,
+                                                num_epochs=30, learning_rate=0.03, record_every=1, seed=4)
+        result = train(X, Y, [2, 12, 8, 1], optimizer="adam", learning_rate=0.03, num_epochs=30, keep_prob=keep_prob,
+                       lambd=lambd, X_dev=X_dev, Y_dev=Y_dev, seed=4)
+        for key, value in result.parameters.items():
+            np.testing.assert_allclose(run["parameters"][key], value, rtol=1e-12, atol=1e-14, err_msg=key)
+        assert np.array_equal(run["epochs"], np.arange(1, 31))
+        assert np.allclose(run["train_acc"], result.history["train_acc"])
+        assert np.allclose(run["dev_acc"], result.history["dev_acc"])
+        assert np.array_equal(run["predict"](X_dev), result.predict(X_dev) == 1)
+
+
+def test_batchnorm_network_without_batchnorm_is_gradient_descent_with_the_graded_functions():
+    X, Y = data.moons(m=80, noise=0.2, seed=0)
+    p = initialize_parameters_deep([2, 6, 5, 1], "he", np.random.default_rng(1))
+    run = widgets.train_batchnorm_network(X, Y, p, 0.5, 15, batchnorm=False)
+    q, costs = p, []
+    for _ in range(15):
+        AL, caches = model_forward(X, q)
+        costs.append(compute_cost(AL, Y))
+        q = update_parameters(q, model_backward(AL, Y, caches), 0.5)
+    np.testing.assert_allclose(run["costs"], costs, rtol=1e-12)
+    for key in q:
+        np.testing.assert_allclose(run["parameters"][key], q[key], rtol=1e-12, atol=1e-14, err_msg=key)
+    assert run["bn_parameters"] is None and run["running"] is None and not run["diverged"]
+
+
+def test_batchnorm_network_runs_the_students_functions_and_leaves_the_bias_out():
+    from dlcore.batchnorm import batchnorm_backward, batchnorm_forward, update_running_averages
+
+    calls = {"forward": 0, "backward": 0, "running": 0}
+
+    def counting(name, fn):
+        def wrapped(*args):
+            calls[name] += 1
+            return fn(*args)
+
+        return wrapped
+
+    X, Y = data.moons(m=80, noise=0.2, seed=0)
+    p = initialize_parameters_deep([2, 6, 5, 1], "he", np.random.default_rng(1))
+    p["b1"] = np.full((6, 1), 3.0)  # no effect: batch norm subtracts any bias with the mean
+    run = widgets.train_batchnorm_network(X, Y, p, 0.5, 12, bn_forward=counting("forward", batchnorm_forward),
+                                          bn_backward=counting("backward", batchnorm_backward),
+                                          update_running=counting("running", update_running_averages),
+                                          record_stats=True)
+    assert calls == {"forward": 24, "backward": 24, "running": 24}  # 2 hidden layers, 12 steps
+    assert np.array_equal(run["parameters"]["b1"], p["b1"]) and np.array_equal(run["parameters"]["b2"], p["b2"])
+    assert not np.array_equal(run["parameters"]["b3"], p["b3"])
+    assert run["costs"][-1] < run["costs"][0]
+    assert [a.shape for a in run["input_std"]] == [(12, 6), (12, 5)]
+    assert np.allclose(run["input_mean"][0][0], run["bn_parameters"]["beta1"].ravel() * 0.0)  # beta starts at 0
+    assert set(run["running"]) == {"mean1", "var1", "mean2", "var2"}
+
+
+def test_batchnorm_network_stops_when_training_diverges():
+    X, Y = data.moons(m=80, noise=0.2, seed=0)
+    p = initialize_parameters_deep([2, 6, 5, 1], "he", np.random.default_rng(1))
+    run = widgets.train_batchnorm_network(X, Y, p, 1e100, 30, batchnorm=False)  # the weights overflow
+    assert run["diverged"] and np.isnan(run["costs"][-1]) and np.isfinite(run["costs"][0])
+
+
+def test_blit_explorer_shows_what_a_full_draw_shows(closing):
+    """The cached background, the animated artists and the pasted overlay (the points) make the
+    picture that drawing the whole figure makes."""
+    import io
+
+    from PIL import Image
+
+    for explorer, values in ((widgets.dropout_l2_explorer(), dict(keep_prob=0.7, lambd=0.1)),
+                             (widgets.training_regions_explorer(), dict(epoch=100))):
+        closing(explorer)
+        explorer.callback(**values)
+        fast = np.asarray(Image.open(io.BytesIO(explorer.render_png())).convert("RGBA")).astype(int)
+        for artist in explorer.animated + explorer.overlay:
+            artist.set_animated(False)
+        explorer.figure.canvas.draw()
+        full = np.asarray(explorer.figure.canvas.buffer_rgba()).astype(int)
+        assert fast.shape == full.shape
+        assert (np.abs(fast - full).max(axis=2) > 8).mean() < 1e-3  # a few antialiased edge pixels at most
+
+
 # ---------------------------------------------------------------------- threshold
 
 
