@@ -17,7 +17,6 @@ Run: ``.venv/bin/python benchmarks/grading.py [--n 40] [--assignment 01_forward_
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from grader.notebooks import grade_id, is_answer, read  # noqa: E402
+from grader.notebooks import grade_id, is_answer, read, with_answers  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -45,10 +44,7 @@ def _submissions(root: Path, a: str, n: int) -> None:
     answers = {grade_id(c): c.source for c in source.cells if is_answer(c)}
     release = read(REPO / "course" / a / f"{a}.ipynb")
     for i in range(n):
-        nb = copy.deepcopy(release)
-        for cell in nb.cells:
-            if is_answer(cell):
-                cell.source = answers[grade_id(cell)]
+        nb = with_answers(release, answers)
         folder = root / f"student{i:03d}" / a
         folder.mkdir(parents=True)
         nbformat.write(nb, str(folder / f"{a}.ipynb"))

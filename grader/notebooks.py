@@ -65,6 +65,18 @@ def is_locked(cell) -> bool:
     return bool(nbgrader(cell)) and nbutils.is_locked(cell)
 
 
+def with_answers(nb, answers: dict[str, str]):
+    """A copy of notebook ``nb`` whose answer cells hold ``answers`` (grade_id -> source);
+    answer cells not in ``answers`` keep their text (for made-up submissions)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if is_answer(cell) and grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return nb
+
+
 def grade_cells(nb) -> list[tuple[str, float]]:
     """``(grade_id, points)`` of every graded cell, in notebook order."""
     return [(grade_id(c), float(nbgrader(c).get("points", 0))) for c in nb.cells if nbgrader(c).get("grade")]

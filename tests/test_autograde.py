@@ -6,7 +6,6 @@ module-scoped fixture. The fast part unit-tests the preprocessors and the tamper
 """
 from __future__ import annotations
 
-import copy
 import csv
 import html
 import os
@@ -22,7 +21,8 @@ from nbformat.v4 import new_code_cell, new_output
 
 from grader import REPO, SOLUTIONS
 from grader.autograde import CSV_COLUMNS, FLAG_COLUMNS
-from grader.notebooks import assignments, cell_by_grade_id, grade_cells, grade_id, hidden_lines, is_answer, is_test, read
+from grader.notebooks import (assignments, cell_by_grade_id, grade_cells, grade_id, hidden_lines, is_answer, is_test, read,
+                              with_answers)
 
 ASSIGNMENTS = assignments(SOLUTIONS)
 FIRST = "01_forward_propagation"
@@ -36,14 +36,6 @@ def _source(a: str):
 
 def _answers(a: str) -> dict[str, str]:
     return {grade_id(c): c.source for c in _source(a).cells if is_answer(c)}
-
-
-def _with_answers(release, answers: dict[str, str]):
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        if is_answer(cell) and grade_id(cell) in answers:
-            cell.source = answers[grade_id(cell)]
-    return nb
 
 
 def _delegating(a: str) -> dict[str, str]:
@@ -60,13 +52,13 @@ def _students(release: Path) -> dict[str, dict[str, object]]:
     students: dict[str, dict[str, object]] = {s: {} for s in ("perfect", "blank", "delegate")}
     for a in ASSIGNMENTS:
         rel = read(release / a / f"{a}.ipynb")
-        students["perfect"][a] = _with_answers(rel, _answers(a))
+        students["perfect"][a] = with_answers(rel, _answers(a))
         students["blank"][a] = rel
-        students["delegate"][a] = _with_answers(rel, _delegating(a))
+        students["delegate"][a] = with_answers(rel, _delegating(a))
     if FIRST in ASSIGNMENTS:
         rel = read(release / FIRST / f"{FIRST}.ipynb")
         good = _answers(FIRST)
-        students["noisy"] = {FIRST: _with_answers(rel, {
+        students["noisy"] = {FIRST: with_answers(rel, {
             **good,
             # An overflow warning while the cell runs (before the def), and the naive sigmoid,
             # which overflows for Z = -1000 yet is right: neither may cost points.
@@ -74,7 +66,7 @@ def _students(release: Path) -> dict[str, dict[str, object]]:
             # A correct answer that writes to stderr while the test cell runs.
             "relu": "import sys\n\ndef relu(Z):\n    print('debugging relu', file=sys.stderr)\n    return np.maximum(0, Z)\n",
         })}
-        students["looping"] = {FIRST: _with_answers(rel, {
+        students["looping"] = {FIRST: with_answers(rel, {
             **good,
             # A forgotten loop at the end of an answer cell: cut, and relu is defined all the same.
             "relu": good["relu"] + "\nwhile True:\n    pass\n",
@@ -126,17 +118,17 @@ subprocess.Popen(['sleep', '4242'])
 """},
         }
         for name, answers in hostile.items():
-            students[name] = {FIRST: _with_answers(rel, answers)}
-        meddler = _with_answers(rel, good)
+            students[name] = {FIRST: with_answers(rel, answers)}
+        meddler = with_answers(rel, good)
         meddler.cells = [c for c in meddler.cells if grade_id(c) != "test_relu"]  # a deleted test cell
         cell_by_grade_id(meddler, "test_sigmoid").metadata.nbgrader.update(points=10, locked=False)
         students["meddler"] = {FIRST: meddler}
-        pasted = _with_answers(rel, good)  # answers pasted into a notebook without nbgrader metadata
+        pasted = with_answers(rel, good)  # answers pasted into a notebook without nbgrader metadata
         pasted.cells = [nbformat.v4.new_code_cell(c.source) for c in pasted.cells if c.cell_type == "code"]
         students["pasted"] = {FIRST: pasted}
-        students["crash"] = {FIRST: _with_answers(rel, {**good, "relu": "import os\nos._exit(1)\n"})}  # ends its process at cell level
+        students["crash"] = {FIRST: with_answers(rel, {**good, "relu": "import os\nos._exit(1)\n"})}  # ends its process at cell level
         for odd in (" spaced out", "comma, name", "glob[*]?", ".dotted", "Zoë Ñandú"):
-            students[odd] = {FIRST: _with_answers(rel, good)}
+            students[odd] = {FIRST: with_answers(rel, good)}
         students["broken"] = {FIRST: "{this is not a notebook"}
         students["absent"] = {FIRST: None}  # an empty folder, and no folder at all for the others
     return students

@@ -9,7 +9,6 @@ feedback pages must be those of the baseline.
 """
 from __future__ import annotations
 
-import copy
 import csv
 import logging
 import os
@@ -25,7 +24,7 @@ import nbformat
 import pytest
 
 from grader import COURSE, REPO, SOLUTIONS
-from grader.notebooks import cell_by_grade_id, grade_cells, grade_id, is_answer, read
+from grader.notebooks import cell_by_grade_id, grade_cells, grade_id, is_answer, read, with_answers
 
 pytestmark = pytest.mark.slow
 
@@ -41,32 +40,24 @@ def _answers() -> dict[str, str]:
     return {grade_id(c): c.source for c in read(SOLUTIONS / A / f"{A}.ipynb").cells if is_answer(c)}
 
 
-def _filled(release, answers: dict[str, str]):
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        if is_answer(cell) and grade_id(cell) in answers:
-            cell.source = answers[grade_id(cell)]
-    return nb
-
-
 def _class() -> dict[str, object]:
     """student -> notebook (or raw text for a file that is not a notebook)."""
     release = read(COURSE / A / f"{A}.ipynb")  # what students download (kept fresh by test_release)
     good = _answers()
-    meddler = _filled(release, good)
+    meddler = with_answers(release, good)
     cell_by_grade_id(meddler, "test_sigmoid").metadata.nbgrader.update(points=10, locked=False)
     return {
-        "perfect": _filled(release, good),
-        "odd name, Zoë": _filled(release, good),
+        "perfect": with_answers(release, good),
+        "odd name, Zoë": with_answers(release, good),
         "blank": release,
-        "partly wrong": _filled(release, {
+        "partly wrong": with_answers(release, {
             **good,
             "sigmoid": "def sigmoid(Z):\n    return Z\n",
             "compute_cost": "def compute_cost(AL, Y):\n    return float(-np.sum(Y * np.log(AL)))\n",  # no / m
         }),
-        "exits": _filled(release, {**good, "relu": "import os\n\ndef relu(Z):\n    os._exit(1)\n"}),
-        "loops": _filled(release, {**good, "leaky_relu": "def leaky_relu(Z, alpha=0.01):\n    while True:\n        pass\n"}),
-        "cell crash": _filled(release, {**good, "relu": good["relu"] + "\nimport os\nos._exit(1)\n"}),
+        "exits": with_answers(release, {**good, "relu": "import os\n\ndef relu(Z):\n    os._exit(1)\n"}),
+        "loops": with_answers(release, {**good, "leaky_relu": "def leaky_relu(Z, alpha=0.01):\n    while True:\n        pass\n"}),
+        "cell crash": with_answers(release, {**good, "relu": good["relu"] + "\nimport os\nos._exit(1)\n"}),
         "meddler": meddler,
         "broken": "{this is not a notebook",
     }
