@@ -277,14 +277,17 @@ def cluster_size(scheduler: str) -> int:
 
 
 def chunks(items: list, workers: int, scheduler: str | None) -> list[list]:
-    """Split a list of submissions into jobs: all in one when grading here, else small
-    chunks (about two per worker, at most 16 submissions) so that work balances and a
-    lost worker costs little."""
+    """Split a list of submissions into jobs: all in one when grading here; one chunk per
+    local worker (each chunk costs an nbgrader run; at most 32 submissions); on a Dask
+    cluster about two per worker thread, at most 16, so that work balances and a lost
+    worker costs little."""
     if not items:
         return []
     if not scheduler and workers <= 1:
         return [items]
     if scheduler:
         workers = max(workers, cluster_size(scheduler))
-    size = max(1, min(16, -(-len(items) // (2 * max(workers, 2)))))
+        size = max(1, min(16, -(-len(items) // (2 * workers))))
+    else:  # local workers: one chunk each (every chunk costs an nbgrader run), at most 32 long
+        size = max(1, min(32, -(-len(items) // workers)))
     return [items[i:i + size] for i in range(0, len(items), size)]
