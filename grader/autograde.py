@@ -38,8 +38,8 @@ from pathlib import Path
 import nbformat
 
 from grader import SOLUTIONS, GradingError
-from grader.jobs import chunks, close_warm, run_jobs
-from grader.notebooks import IGNORED_DIRS, grade_cells, notebook_files, read
+from grader.jobs import chunks, close_warm, expected_cells, run_jobs
+from grader.notebooks import IGNORED_DIRS, notebook_files
 from grader.notebooks import assignments as find_assignments
 from grader.release import select
 
@@ -104,14 +104,11 @@ def choose_assignments(submissions: Path, students: list[str], source: Path, wan
 
 
 def _expected_cells(source: Path, assignment: str) -> list[tuple[str, str, float]]:
-    """(notebook, grade_id, points) of every graded cell of an assignment, in order."""
-    cells = []
-    for path in notebook_files(source / assignment):
-        try:
-            nb = read(path)
-        except Exception as exc:
-            raise GradingError(f"cannot read the source notebook {path}: {exc}") from exc
-        cells += [(path.stem, gid, pts) for gid, pts in grade_cells(nb)]
+    """:func:`grader.jobs.expected_cells`, with a clear error for a broken or empty source."""
+    try:
+        cells = expected_cells(source, assignment)
+    except Exception as exc:
+        raise GradingError(f"cannot read the source notebooks of {source / assignment}: {exc}") from exc
     if not cells:
         raise GradingError(f"{source / assignment} has no graded cells")
     return cells

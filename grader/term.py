@@ -42,7 +42,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grader import REPO, SOLUTIONS, GradingError
 from grader.course import copy_tree, isolated_environment, nbgrader_api_classes
-from grader.notebooks import grade_cells, grade_id, is_answer, notebook_files, read
+from grader.jobs import expected_cells
+from grader.notebooks import grade_id, is_answer, notebook_files, read
 from grader.notebooks import assignments as find_assignments
 
 COURSE_ID = "dlcourse"
@@ -360,7 +361,7 @@ def autograde_course(root: Path, wanted: list[str] | None = None, force: bool = 
 
 # --- what the instructor reads -------------------------------------------------------------------------
 def _cells(root: Path, assignment: str) -> list[tuple[str, str, float]]:
-    return [(p.stem, gid, pts) for p in notebook_files(root / "source" / assignment) for gid, pts in grade_cells(read(p))]
+    return expected_cells(root / "source", assignment)
 
 
 def gradebook_rows(root: Path) -> tuple[list[str], list[tuple[str, str]], dict]:
@@ -371,7 +372,8 @@ def gradebook_rows(root: Path) -> tuple[list[str], list[tuple[str, str]], dict]:
     with TermCourse(root) as course:
         with Gradebook(course.db_url, course.course_id) as gb:
             assignments = [a.name for a in gb.assignments]
-            columns = [(a, gid) for a in assignments for _nb, gid, _pts in _cells(course.root, a)]
+            cells = {a: _cells(course.root, a) for a in assignments}  # read each source once
+            columns = [(a, gid) for a in assignments for _nb, gid, _pts in cells[a]]
             students = sorted(s.id for s in gb.students)
             table: dict = {}
             for s in students:
@@ -381,10 +383,10 @@ def gradebook_rows(root: Path) -> tuple[list[str], list[tuple[str, str]], dict]:
                         sub = gb.find_submission(a, s)
                     except MissingEntry:
                         row["assignments"][a] = 0.0
-                        for _nb, gid, _pts in _cells(course.root, a):
+                        for _nb, gid, _pts in cells[a]:
                             row["cells"][a, gid] = 0.0
                         continue
-                    for nb, gid, _pts in _cells(course.root, a):
+                    for nb, gid, _pts in cells[a]:
                         try:
                             row["cells"][a, gid] = float(gb.find_grade(gid, nb, a, s).score or 0.0)
                         except MissingEntry:
