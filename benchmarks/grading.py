@@ -4,7 +4,13 @@ The same N perfect submissions of a notebook (the release with the solution's an
 are graded twice, each command pinned to CPU 0 (``taskset``):
 
 * ``python -m grader autograde`` (the engine: sandboxed student code, feedback HTML included);
-* the same command unpinned with ``--jobs 1`` and ``--jobs 2`` (local workers; target 1.8x);
+* the same command unpinned with ``--jobs 1`` and ``--jobs 2`` (local workers; target 1.8x),
+  in ``--rounds`` alternating rounds (1, 2, 1, 2, ...); the speed-up is the best ``--jobs 1``
+  time over the best ``--jobs 2`` time (the least disturbed of each, as ``timeit`` does),
+  and the median-based figure is printed beside it. The machine is a shared VM whose CPU
+  speed changes from minute to minute, so the same rounds also time the machine's own
+  ceiling: a fixed pure-Python CPU job run twice one after the other against twice at
+  once (no grading code in it);
 * stock ``nbgrader autograde`` in a course directory with nbgrader's default configuration
   (every cell executed in a kernel; no feedback).
 
@@ -12,7 +18,7 @@ Both timings include their fixed costs (our command also releases the notebook a
 the solution as a canary). Prints seconds per submission and the ratio (target: ours at
 least 5x the throughput of stock). ``--json`` prints rows for ``benchmarks/bench.py``.
 
-Run: ``.venv/bin/python benchmarks/grading.py [--n 40] [--assignment 01_forward_propagation]``.
+Run: ``.venv/bin/python benchmarks/grading.py [--n 40] [--rounds 3] [--assignment 01_forward_propagation]``.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,39 +85,75 @@ def stock(tmp: Path, a: str, n: int, env: dict) -> float:
     return time.perf_counter() - start
 
 
+#: a fixed CPU-bound job of about a second, in a fresh interpreter: the machine's ceiling
+_SPIN = "s = 0\nfor i in range(6_000_000):\n    s += i * i\nd = {str(i): i for i in range(400_000)}\n"
+
+
+def machine_ceiling() -> tuple[float, float]:
+    """(seconds for two spin jobs one after the other, seconds for two at once)."""
+    cmd = [sys.executable, "-c", _SPIN]
+    start = time.perf_counter()
+    for _ in range(2):
+        subprocess.run(cmd, check=True)
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    procs = [subprocess.Popen(cmd) for _ in range(2)]
+    for p in procs:
+        if p.wait():
+            raise SystemExit("the ceiling job failed")
+    return serial, time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--assignment", default="01_forward_propagation")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating --jobs 1 / --jobs 2 rounds")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.n < 1 or args.rounds < 1:
+        parser.error("--n and --rounds must be at least 1")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as t:
         tmp = Path(t)
         env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(tmp / "home"),
                "JUPYTER_CONFIG_DIR": str(tmp / "jc"), "JUPYTER_DATA_DIR": str(tmp / "jd"),
                "IPYTHONDIR": str(tmp / "ip"), "MPLCONFIGDIR": str(tmp / "mpl")}
         t_ours = ours(tmp, args.assignment, args.n, env)
-        t_one = ours(tmp, args.assignment, args.n, env, jobs=1, pin=False)
-        t_two = ours(tmp, args.assignment, args.n, env, jobs=2, pin=False)
+        ones, twos, serial, parallel = [], [], [], []
+        for _ in range(args.rounds):
+            ones.append(ours(tmp, args.assignment, args.n, env, jobs=1, pin=False))
+            twos.append(ours(tmp, args.assignment, args.n, env, jobs=2, pin=False))
+            a, b = machine_ceiling()
+            serial.append(a)
+            parallel.append(b)
         t_stock = stock(tmp, args.assignment, args.n, env)
     per_ours, per_stock = t_ours / args.n, t_stock / args.n
+    t_one, t_two = min(ones), min(twos)
     ratio, speedup = per_stock / per_ours, t_one / t_two
+    median_speedup = statistics.median(ones) / statistics.median(twos)
+    ceiling = min(serial) / min(parallel)
+    rounds = "; ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(ones, twos))
     rows = [
         {"section": "grading", "row": f"ours, s per submission ({args.assignment}, n={args.n}, feedback incl., 1 core)",
          "value": f"{per_ours:.3f}"},
         {"section": "grading", "row": "stock nbgrader autograde, s per submission (1 core)", "value": f"{per_stock:.3f}"},
         {"section": "grading", "row": "throughput ratio ours / stock", "value": f"{ratio:.2f}x", "target": ">= 5x",
          "ok": ratio >= 5},
-        {"section": "grading", "row": "ours --jobs 1, s per submission (2 cores)", "value": f"{t_one / args.n:.3f}"},
-        {"section": "grading", "row": "ours --jobs 2, s per submission (2 cores)", "value": f"{t_two / args.n:.3f}"},
-        {"section": "grading", "row": "speed-up --jobs 2 / --jobs 1", "value": f"{speedup:.2f}x", "target": ">= 1.8x",
-         "ok": speedup >= 1.8},
+        {"section": "grading", "row": f"ours --jobs 1, s per submission (2 cores, best of {args.rounds})",
+         "value": f"{t_one / args.n:.3f}"},
+        {"section": "grading", "row": f"ours --jobs 2, s per submission (2 cores, best of {args.rounds})",
+         "value": f"{t_two / args.n:.3f}"},
+        {"section": "grading", "row": "speed-up --jobs 2 / --jobs 1 (best round of each)", "value": f"{speedup:.2f}x",
+         "target": ">= 1.8x", "ok": speedup >= 1.8,
+         "note": f"median rounds {median_speedup:.2f}x; seconds per round, jobs 1/2: {rounds}"},
+        {"section": "grading", "row": "machine ceiling: two CPU-bound processes at once vs one after the other",
+         "value": f"{ceiling:.2f}x", "note": "pure Python, no grading code; the most any --jobs 2 can gain here"},
     ]
     if args.json:
         print(json.dumps(rows))
     else:
         for r in rows:
-            print(f"{r['row']:<70} {r['value']:>10} {r.get('target', '')}")
+            print(f"{r['row']:<75} {r['value']:>10} {r.get('target', '')} {r.get('note', '')}")
 
 
 if __name__ == "__main__":

@@ -220,13 +220,14 @@ def grade_all(subs: list[Submission], names: list[str], source: Path, timeout: f
 
     The solution notebook of every assignment is graded first, as a canary: if it does not
     get full marks, grading is broken and :class:`GradingError` is raised before anything
-    is written. ``on_result(sub, result)`` is called as each submission's result arrives.
+    is written. Local workers leave the canary to this process, which grades it while they
+    start on the students; every Dask worker grades its own. ``on_result(sub, result)`` is
+    called as each submission's result arrives, after the canaries passed.
     """
     todo = {a: [s for s in subs if s.assignment == a and s.status == "graded"] for a in names}
     base = {"source": str(source), "timeout": timeout, "sandbox": sandbox, "verbose": verbose,
-            "feedback": with_feedback, "autograded": keep_autograded}
-    canaries = [dict(base, assignment=a, items=[], canary=True) for a in names if todo[a] or subs]
-    problems = [p for _job, r in run_jobs(canaries) for p in r["canary"]] if (jobs <= 1 and not scheduler) else []
+            "feedback": with_feedback, "autograded": keep_autograded, "check": bool(scheduler)}
+    canaries = [] if scheduler else [dict(base, assignment=a, items=[], canary=True) for a in names if todo[a] or subs]
     work = []
     for a in names:
         for part in chunks(todo[a], jobs, scheduler):
@@ -237,14 +238,11 @@ def grade_all(subs: list[Submission], names: list[str], source: Path, timeout: f
     total = sum(len(part) for _job, part in work)
     bar = _progress(total, verbose)
     try:
-        if problems:
-            raise GradingError("the solution notebook itself did not get full marks, so grading is broken "
-                               "and no grade was written:\n  " + "\n  ".join(problems))
-        for job, result in run_jobs([job for job, _part in work], jobs, scheduler):
+        for job, result in run_jobs([job for job, _part in work], jobs, scheduler, here=canaries):
             if result["canary"]:
                 raise GradingError("the solution notebook itself did not get full marks, so grading is broken "
                                    "and no grade was written:\n  " + "\n  ".join(result["canary"]))
-            for sub in by_job[id(job)]:
+            for sub in by_job.get(id(job), []):  # none for a canary
                 r = result["results"].get(sub.sid)
                 if r is None:
                     sub.status = "failed"

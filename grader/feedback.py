@@ -67,7 +67,8 @@ class FeedbackExporter(HTMLExporter):
     def markdown2html(self, context, source):
         cell = context.get("cell", {})
         attachments = cell.get("attachments", {})
-        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        # the notebook's folder (different for every student) matters only to embedded images
+        path = context.get("resources", {}).get("metadata", {}).get("path", "") if self.embed_images else ""
         key = (source, json.dumps(attachments, sort_keys=True) if attachments else "", path,
                self.embed_images, self.anchor_link_text, self.exclude_anchor_links)
         return _markdown.get(key, lambda: HTMLExporter.markdown2html(self, context, source))

@@ -6,6 +6,8 @@ this process, in a pool of local processes (``--jobs N``) or on a Dask cluster
 
     job = {"source": str, "assignment": str, "timeout": float | None, "sandbox": str,
            "feedback": bool, "autograded": bool,
+           "check": bool,    # a fresh private course grades the canary first (default True)
+           "canary": bool,   # a job with no items that only warms the course and checks it
            "items": [{"sid": str, "files": {notebook file name: text}, "timestamp": str | None}]}
 
     result = {"canary": [problem, ...],        # empty when the solution got full marks
@@ -17,9 +19,11 @@ this process, in a pool of local processes (``--jobs N``) or on a Dask cluster
 
 Each process keeps one warm private course per (source, assignment, settings): the
 release is generated and the solution notebook graded as a canary once; after that a
-job costs only its submissions, graded in one nbgrader run. Jobs never write anything
-the coordinator owns (gradebook, CSV, feedback folder): they return results, and only
-the coordinator writes.
+job costs only its submissions, graded in one nbgrader run. Local workers forked from
+the coordinator skip the canary (``check: False``): the coordinator grades it once, in its
+own process, while they work; a Dask worker, maybe on another machine, grades its own.
+Jobs never write anything the coordinator owns (gradebook, CSV, feedback folder): they
+return results, and only the coordinator writes.
 """
 from __future__ import annotations
 
@@ -170,8 +174,10 @@ def _source_stamp(source: str, assignment: str) -> tuple:
                         for p in folder.rglob("*") if p.is_file()))
 
 
-def _warm_course(source: str, assignment: str, timeout: float | None, sandbox: str, verbose: bool):
-    """This process's private course for these settings, made (and its canary graded) once."""
+def _warm_course(source: str, assignment: str, timeout: float | None, sandbox: str, verbose: bool,
+                 check: bool = True):
+    """This process's private course for these settings, made (and, with ``check``, its
+    canary graded) once."""
     key = (source, assignment, timeout, sandbox, _source_stamp(source, assignment))
     for old in [k for k in _WARM if k[:4] == key[:4] and k != key]:
         _WARM.pop(old)[0].__exit__(None, None, None)
@@ -181,13 +187,22 @@ def _warm_course(source: str, assignment: str, timeout: float | None, sandbox: s
             atexit.register(close_warm)
             multiprocessing.util.Finalize(None, close_warm, exitpriority=10)
         course.generate(assignment)
-        cells = expected_cells(Path(source), assignment)
-        files = {p.name: p.read_text(encoding="utf-8") for p in notebook_files(Path(source) / assignment)}
-        canary = _run(course, assignment, [{"sid": CANARY, "files": files}], cells, False, False)[CANARY]
-        problems = [f"{assignment}: {'; '.join(canary['notes'])}"] if canary["status"] != "graded" else []
-        problems += [f"{assignment}: {gid} scored {sc:g}/{mx:g}" for gid, (sc, mx) in canary["scores"].items() if sc < mx]
+        _WARM[key] = (course, None)
+    course, problems = _WARM[key]
+    if problems is None and check:
+        problems = _canary(course, source, assignment)
         _WARM[key] = (course, problems)
-    return _WARM[key]
+    return course, problems or []
+
+
+def _canary(course: Course, source: str, assignment: str) -> list[str]:
+    """Grade the solution notebook in ``course``: what kept it from full marks (empty: none)."""
+    cells = expected_cells(Path(source), assignment)
+    files = {p.name: p.read_text(encoding="utf-8") for p in notebook_files(Path(source) / assignment)}
+    canary = _run(course, assignment, [{"sid": CANARY, "files": files}], cells, False, False)[CANARY]
+    problems = [f"{assignment}: {'; '.join(canary['notes'])}"] if canary["status"] != "graded" else []
+    problems += [f"{assignment}: {gid} scored {sc:g}/{mx:g}" for gid, (sc, mx) in canary["scores"].items() if sc < mx]
+    return problems
 
 
 def grade_chunk(job: dict) -> dict:
@@ -208,7 +223,7 @@ def _grade_chunk(job: dict) -> dict:
     if not job["items"] and not job.get("canary"):
         return {"canary": [], "results": {}}
     course, problems = _warm_course(job["source"], job["assignment"], job.get("timeout"), job.get("sandbox", "auto"),
-                                    bool(job.get("verbose")))
+                                    bool(job.get("verbose")), bool(job.get("check", True)) or bool(job.get("canary")))
     if problems:
         return {"canary": problems, "results": {}}
     if not job["items"]:
@@ -219,33 +234,42 @@ def _grade_chunk(job: dict) -> dict:
     return {"canary": [], "results": results}
 
 
-def run_jobs(jobs: list[dict], workers: int = 1, scheduler: str | None = None) -> Iterator[tuple[dict, dict]]:
-    """Run ``jobs``; yield ``(job, result)`` as each finishes.
+def run_jobs(jobs: list[dict], workers: int = 1, scheduler: str | None = None,
+             here: list[dict] = ()) -> Iterator[tuple[dict, dict]]:
+    """Run ``jobs``, and ``here`` in this process; yield ``(job, result)`` as each finishes.
 
     ``scheduler``: address of a Dask distributed scheduler (each Dask worker runs
     :func:`grade_chunk` with the sandboxed engine; a job whose worker dies is run again by
     Dask; one that fails on every try is run here). Else ``workers`` local processes (forked from this one, so warm imports are
     shared), or this process when ``workers`` is 1. A job that fails in a worker (a worker
-    killed, a broken pool) is run again here, so no submission is lost.
+    killed, a broken pool) is run again here, so no submission is lost. The ``here`` jobs
+    come first; with workers, they run while the workers work.
     """
     if scheduler:
+        for job in here:
+            yield job, grade_chunk(job)
         yield from _run_dask(jobs, scheduler)
         return
     if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
+        for job in [*here, *jobs]:
             yield job, grade_chunk(job)
         return
     failed = []
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         futures = {pool.submit(grade_chunk, job): job for job in jobs}
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except Exception:  # noqa: BLE001  (the worker died or failed: grade it here instead)
-                failed.append(futures[future])
-                continue
-            yield futures[future], result
+        try:
+            for job in here:
+                yield job, grade_chunk(job)
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except Exception:  # noqa: BLE001  (the worker died or failed: grade it here instead)
+                    failed.append(futures[future])
+                    continue
+                yield futures[future], result
+        finally:  # stopped early (an error, Ctrl-C): queued jobs are dropped, running ones finish
+            pool.shutdown(wait=True, cancel_futures=True)
     for job in failed:
         yield job, grade_chunk(job)
 

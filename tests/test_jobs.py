@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -140,6 +141,30 @@ def test_two_local_jobs_grade_exactly_like_one(klass, baseline):
     out = klass["root"] / "jobs2"
     _cli(klass, out, "--jobs", "2")
     _assert_same(_outputs(out, klass["students"]), baseline)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_solution_that_fails_its_own_tests_stops_the_run_before_any_grade(klass, tmp_path, jobs):
+    """The canary: with workers, the coordinator grades it while they grade the students;
+    either way nothing is written and the instructor reads which test the solution failed."""
+    source = tmp_path / "source"
+    shutil.copytree(SOLUTIONS / A, source / A)
+    path = source / A / f"{A}.ipynb"
+    nb = read(path)
+    next(c for c in nb.cells if is_answer(c) and grade_id(c) == "sigmoid").source = "def sigmoid(Z):\n    return Z\n"
+    nbformat.write(nb, str(path))
+    out = tmp_path / "out"
+    (out / "home").mkdir(parents=True)
+    env = {**os.environ, "HOME": str(out / "home"),
+           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "autograde", str(klass["submissions"]), "--output", str(out / "grades.csv"),
+         "--assignment", A, "--source", str(source), "--timeout", str(TIMEOUT), "--jobs", jobs],
+        cwd=out, capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "the solution notebook itself did not get full marks" in run.stderr
+    assert "test_sigmoid scored 0/" in run.stderr, run.stderr
+    assert not (out / "grades.csv").exists() and not (out / "feedback").exists()
 
 
 # --- Dask ---------------------------------------------------------------------------------------
