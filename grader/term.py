@@ -260,6 +260,23 @@ def _save_state(root: Path, assignment: str, student: str, fingerprint: str) -> 
         os.replace(tmp, path)
 
 
+def _renamed(folder: Path, source: Path) -> str:
+    """Why nbgrader cannot record a submission whose notebook has another name ("" if it can).
+
+    nbgrader keeps a notebook's grades under the source notebook's name and skips any other
+    notebook, so ``01_forward_propagation-1.ipynb`` (Canvas's name for a resubmission) would
+    be graded and then lost. It must be renamed in ``submitted/`` (or dropped by the
+    ``zip_collect`` pattern, see docs/grading.md)."""
+    found = {p.name for p in notebook_files(folder)}
+    expected = {p.name for p in notebook_files(source)}
+    strays, missing = sorted(found - expected), sorted(expected - found)
+    if not (strays and missing):
+        return ""
+    return (f"{', '.join(strays)} is not named as the assignment's notebook ({', '.join(missing)}), and nbgrader "
+            f"records grades only under that name: rename it in {folder} (an LMS that adds -1 to a "
+            f"resubmission: drop the suffix in FileNameCollectorPlugin.named_regexp, see docs/grading.md)")
+
+
 @dataclass
 class TermResult:
     graded: list[tuple[str, str]] = field(default_factory=list)      # (assignment, student)
@@ -304,6 +321,10 @@ def autograde_course(root: Path, wanted: list[str] | None = None, force: bool = 
             done = (root / "autograded" / s / a).is_dir()
             if not force and done and state.get(a, {}).get(s) == prints[a, s]:
                 out.skipped.append((a, s))
+                continue
+            renamed = _renamed(folder, source / a)
+            if renamed:
+                out.failed.append((a, s, renamed))
                 continue
             sub = Submission(s, a, SID_FORMAT.format(i))
             _prepare(sub, folder, source)

@@ -263,7 +263,8 @@ def _canvas_zip(course: Path, path: Path) -> None:
         for n, s in enumerate(CANVAS):
             late = "LATE_" if s == "ivy" else ""
             answered = nbformat.writes(_answered(release, A7, WORK[s][A7]))
-            z.writestr(f"{s}_{late}{1000 + n}_{5000 + n}_{A7}.ipynb", answered)
+            again = "-1" if s == "ivy" else ""  # Canvas's name for a resubmission
+            z.writestr(f"{s}_{late}{1000 + n}_{5000 + n}_{A7}{again}.ipynb", answered)
         z.writestr(f"{A7}.ipynb", nbformat.writes(release))  # renamed by someone: belongs to no student
 
 
@@ -312,7 +313,7 @@ def test_a_whole_term(tmp_path, monkeypatch):
     with (course / "nbgrader_config.py").open("a", encoding="utf-8") as f:
         f.write("\n# Canvas downloads: <login>_[LATE_]<user id>_<submission id>_<file name>\n"
                 "c.FileNameCollectorPlugin.named_regexp = "
-                r"r'.*/(?P<student_id>[a-z]+)_(?:LATE_)?\d+_\d+_(?P<file_id>[^/]+)$'" "\n")
+                r"r'.*/(?P<student_id>[a-z0-9]+)_(?:LATE_)?\d+_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$'" "\n")
     _, zipped = _nbgrader(course, ["collect", A1], ["zip_collect", A7])
     for a in (A2, A7):
         _nbgrader(course, ["collect", a])
@@ -456,3 +457,22 @@ def test_a_whole_term(tmp_path, monkeypatch):
     assert "np.add.at(M, (t, p), 1)" in html.unescape((tmp_path / "similarity" / "similarity.html").read_text("utf-8"))
     print("".join(f"\n{what:>30}: {t - laps[i][1]:5.1f} s" for i, (what, t) in enumerate(laps[1:])),
           f"\n{'the term':>30}: {laps[-1][1] - laps[0][1]:5.1f} s")
+
+
+def test_a_notebook_under_another_name_is_listed_to_rename_not_lost(tmp_path):
+    """nbgrader records grades only under the source notebook's name: a renamed notebook
+    (Canvas's ``-1`` for a resubmission) is listed with what to do, then graded once renamed."""
+    course = tmp_path / "course"
+    _grader("init", course, "--assignment", A1)
+    folder = course / "submitted" / "kai" / A1
+    folder.mkdir(parents=True)
+    nbformat.write(_answered(read(course / "release" / A1 / f"{A1}.ipynb"), A1, {}), str(folder / f"{A1}-1.ipynb"))
+    run = _grader("autograde", "--course-dir", course, ok=False)
+    assert run.returncode == 1 and _summary(run) == (0, 0, 1, 0), run.stdout + run.stderr
+    assert f"{A1}-1.ipynb is not named as the assignment's notebook ({A1}.ipynb)" in run.stderr
+    assert f"rename it in {folder.resolve()}" in run.stderr
+    assert not (course / "autograded" / "kai").exists()
+    (folder / f"{A1}-1.ipynb").rename(folder / f"{A1}.ipynb")
+    assert _summary(_grader("autograde", "--course-dir", course)) == (1, 0, 0, 0)
+    _, grades = _export(course, tmp_path / "grades.csv")
+    assert grades["kai"][A1] == sum(POINTS[A1].values())
