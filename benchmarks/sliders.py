@@ -46,10 +46,6 @@ def sweeps(n: int) -> dict:
         "optimizer steps": (widgets.optimizer_paths_explorer,
                             [dict(learning_rate=0.3, beta=0.9, beta2=0.99, num_steps=int(k))
                              for k in np.linspace(5, 200, n).round(-1).clip(5)]),
-        "regularization": (
-            widgets.regularization_explorer,
-            [dict(keep_prob=float(k), lambd=float(l)) for k, l in zip(np.linspace(1.0, 0.5, n), np.linspace(0, 2, n))],
-        ),
         "dropout keep_prob": (widgets.dropout_l2_explorer,
                               [dict(keep_prob=float(k), lambd=0.0) for k in np.linspace(1.0, 0.3, n).round(2)]),
         "L2 lambd": (widgets.dropout_l2_explorer,

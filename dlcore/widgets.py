@@ -6,10 +6,9 @@
   of beta, with and without bias correction.
 * :func:`optimizer_paths_explorer`: the paths of GD, momentum, RMSprop and Adam on a
   2-D loss surface, with sliders for the learning rate and the betas.
-* :func:`regularization_explorer`: dropout ``keep_prob`` and L2 ``lambd`` sliders that
-  retrain a small network and show train/dev accuracy and the decision boundary.
-* :func:`dropout_l2_explorer`: the same two sliders (L2 on a scale from none to far too
-  much), fast enough to drag, as each change retrains with :func:`train_regularized_network`.
+* :func:`dropout_l2_explorer`: dropout ``keep_prob`` and L2 ``lambd`` sliders (L2 on a
+  scale from none to far too much); each change retrains a small network with
+  :func:`train_regularized_network` and shows train/dev accuracy and the decision boundary.
 * :func:`initialization_scale_explorer`: the scale of the initial weights of a deep tanh or
   ReLU network against the distribution of each layer's activations and the size of the
   activations and gradients layer by layer (:func:`deep_signal_statistics`).
@@ -83,7 +82,6 @@ __all__ = [
     "optimizer_paths_explorer",
     "optimizer_paths",
     "elongated_bowl",
-    "regularization_explorer",
     "train_regularized_network",
     "dropout_l2_explorer",
     "deep_signal_statistics",
@@ -616,79 +614,6 @@ def _region_colors(image) -> np.ndarray:
     """
     k = int(round(image.norm.vmax + 0.5))
     return image.cmap(image.norm(np.arange(k)), bytes=True)
-
-
-def regularization_explorer(
-    X: np.ndarray | None = None,
-    Y: np.ndarray | None = None,
-    X_dev: np.ndarray | None = None,
-    Y_dev: np.ndarray | None = None,
-    *,
-    layer_dims: Sequence[int] = (2, 30, 30, 1),
-    num_epochs: int = 60,
-    learning_rate: float = 0.1,
-    keep_prob: float = 1.0,
-    lambd: float = 0.0,
-    resolution: int = 60,
-    seed: int = 0,
-) -> BlitExplorer:
-    """Retrain a network for each ``keep_prob`` / ``lambd`` and show the decision boundary.
-
-    X, Y, X_dev, Y_dev : binary data (default: 80 noisy two-moons points to train on, 200
-    to evaluate). The network ``layer_dims`` is trained with Adam, full batch, the same
-    seed each time, so only the regularisation changes between two runs.
-    Callback: ``keep_prob, lambd`` -> ``{"result", "train_acc", "dev_acc"}``.
-    """
-    if X is None or Y is None or X_dev is None or Y_dev is None:
-        X, Y, X_dev, Y_dev = _overfitting_data(seed)
-    X, X_dev = as_array(X, "X", ndim=2), as_array(X_dev, "X_dev", ndim=2)
-    all_X = np.concatenate([X, X_dev], axis=1)
-
-    figure, (ax_boundary, ax_acc) = _new_figure(9.0, 4.0, ncols=2)
-    plot_decision_boundary(lambda P: np.zeros(P.shape[1]), all_X, np.concatenate([Y, Y_dev], axis=1), ax=ax_boundary,
-                           resolution=resolution)
-    ax_boundary.collections[0].remove()  # keep the frame, draw the training points only
-    colors = np.array(CLASS_COLORS[:2])
-    dev_points = ax_boundary.scatter(X_dev[0], X_dev[1], c=colors[class_labels(Y_dev)], s=6, alpha=0.4, label="dev")
-    train_points = ax_boundary.scatter(X[0], X[1], c=colors[class_labels(Y)], s=22, edgecolors="k", linewidths=0.6,
-                                       label="train")
-    boundary_legend = ax_boundary.legend(loc="lower left", fontsize=8)
-    image = ax_boundary.images[0]
-    region_colors = _region_colors(image)
-    epochs = np.arange(num_epochs)
-    (train_line,) = ax_acc.plot(epochs, np.full(num_epochs, np.nan), label="train")
-    (dev_line,) = ax_acc.plot(epochs, np.full(num_epochs, np.nan), label="dev")
-    ax_acc.set_xlim(0, num_epochs)
-    ax_acc.set_ylim(0.5, 1.01)
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("accuracy")
-    acc_legend = ax_acc.legend(loc="lower right")
-    title = ax_boundary.set_title(" ")
-    acc_title = ax_acc.set_title(" ")
-
-    def callback(keep_prob: float, lambd: float) -> dict:
-        result = train(X, Y, list(layer_dims), optimizer="adam", learning_rate=learning_rate, num_epochs=num_epochs,
-                       keep_prob=keep_prob, lambd=lambd, X_dev=X_dev, Y_dev=Y_dev, seed=seed, progress=False)
-        _, _, labels = decision_grid(_in_slices(result.predict), all_X, resolution)
-        image.set_data(region_colors[labels])
-        train_line.set_ydata(result.history["train_acc"])
-        dev_line.set_ydata(result.history["dev_acc"])
-        train_acc, dev_acc = result.history["train_acc"][-1], result.history["dev_acc"][-1]
-        title.set_text(f"keep_prob {keep_prob:.2f}, lambd {lambd:.2g}")
-        acc_title.set_text(f"train {train_acc:.1%}, dev {dev_acc:.1%}")
-        return {"result": result, "train_acc": train_acc, "dev_acc": dev_acc}
-
-    controls = {
-        "keep_prob": widgets.FloatSlider(value=keep_prob, min=0.3, max=1.0, step=0.05, description="keep_prob",
-                                         continuous_update=False, style=_STYLE),
-        "lambd": widgets.FloatSlider(value=lambd, min=0.0, max=3.0, step=0.05, description="lambd (L2)",
-                                     continuous_update=False, style=_STYLE),
-    }
-    # The regions, curves and titles are redrawn at each change, the points and legends
-    # pasted above them; the axes, their labels and ticks are drawn once.
-    animated = [image, train_line, dev_line, title, acc_title]
-    return BlitExplorer(controls, callback, figure, animated,
-                        overlay=[dev_points, train_points, *ax_boundary.spines.values(), boundary_legend, acc_legend])
 
 
 # --------------------------------------------------- initialization and regularization (notebook 03)
