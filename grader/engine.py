@@ -345,6 +345,17 @@ def _judge(session: Session, cell, checks, names) -> Verdict:
 
 
 # --- nbgrader ----------------------------------------------------------------------------------------
+def recorded_hints(nb) -> dict[str, str]:
+    """grade_id -> the likely mistake that :class:`GradeInSandbox` recorded on a failed test
+    cell of a graded notebook (where its check named one)."""
+    hints = {}
+    for cell in nb.cells:
+        hint = cell.get("metadata", {}).get("dlcourse", {}).get("hint")
+        if hint and grade_id(cell):
+            hints[grade_id(cell)] = str(hint)
+    return hints
+
+
 def _stream(text: str, name: str = "stdout"):
     return new_output("stream", name=name, text=text)
 

@@ -35,9 +35,10 @@ import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from grader.course import Course
+from grader.engine import recorded_hints
 from grader.notebooks import grade_cells, notebook_files, read
 from grader.rebuild import FLAGS_KEY
 
@@ -136,11 +137,7 @@ def _run(course: Course, assignment: str, items: list[dict], cells, feedback: bo
             meta = nb.metadata.get(FLAGS_KEY, {})
             r["flags"] += [[str(gid), str(reason)] for gid, reason in meta.get("flags", [])]
             r["flags"] += [["", f"grading: {event}"] for event in meta.get("events", [])]
-            for cell in nb.cells:
-                hint = cell.get("metadata", {}).get("dlcourse", {}).get("hint")
-                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                if hint and gid:
-                    r["hints"][gid] = str(hint)
+            r["hints"].update(recorded_hints(nb))
             if autograded:
                 r["autograded"][path.name] = path.read_text(encoding="utf-8")
     for sid, scores in _scores(course, assignment, graded, cells).items():
@@ -254,40 +251,38 @@ def run_jobs(jobs: list[dict], workers: int = 1, scheduler: str | None = None,
         for job in [*here, *jobs]:
             yield job, grade_chunk(job)
         return
-    failed = []
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         futures = {pool.submit(grade_chunk, job): job for job in jobs}
         try:
             for job in here:
                 yield job, grade_chunk(job)
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except Exception:  # noqa: BLE001  (the worker died or failed: grade it here instead)
-                    failed.append(futures[future])
-                    continue
-                yield futures[future], result
+            yield from _finished(as_completed(futures), futures.__getitem__)
         finally:  # stopped early (an error, Ctrl-C): queued jobs are dropped, running ones finish
             pool.shutdown(wait=True, cancel_futures=True)
-    for job in failed:
-        yield job, grade_chunk(job)
 
 
 def _run_dask(jobs: list[dict], scheduler: str) -> Iterator[tuple[dict, dict]]:
     from distributed import Client
     from distributed import as_completed as dask_completed
 
-    failed = []
     with Client(scheduler, set_as_default=False) as client:
         futures = {client.submit(grade_chunk, job, pure=False): i for i, job in enumerate(jobs)}
-        for future in dask_completed(list(futures), loop=client.loop):
-            try:
-                result = future.result()
-            except Exception:  # noqa: BLE001  (workers kept dying on it: grade it here instead)
-                failed.append(jobs[futures[future]])
-                continue
-            yield jobs[futures[future]], result
+        yield from _finished(dask_completed(list(futures), loop=client.loop), lambda future: jobs[futures[future]])
+
+
+def _finished(done: Iterable, job_of: Callable) -> Iterator[tuple[dict, dict]]:
+    """``(job, result)`` of each future in ``done`` (as they finish); then the jobs whose
+    future failed (a local worker killed, a Dask job whose workers kept dying), graded here,
+    so that no submission is lost."""
+    failed = []
+    for future in done:
+        try:
+            result = future.result()
+        except Exception:  # noqa: BLE001  (grade it here instead)
+            failed.append(job_of(future))
+            continue
+        yield job_of(future), result
     for job in failed:
         yield job, grade_chunk(job)
 
