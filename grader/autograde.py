@@ -227,14 +227,13 @@ def grade_all(subs: list[Submission], names: list[str], source: Path, timeout: f
     todo = {a: [s for s in subs if s.assignment == a and s.status == "graded"] for a in names}
     base = {"source": str(source), "timeout": timeout, "sandbox": sandbox, "verbose": verbose,
             "feedback": with_feedback, "autograded": keep_autograded, "check": bool(scheduler)}
-    canaries = [] if scheduler else [dict(base, assignment=a, items=[], canary=True) for a in names if todo[a] or subs]
+    canaries = [dict(base, assignment=a, items=[], canary=True) for a in names] if subs and not scheduler else []
     work = []
     for a in names:
         for part in chunks(todo[a], jobs, scheduler):
             work.append((dict(base, assignment=a, items=[{"sid": s.sid, "files": s.files, "timestamp": s.timestamp}
                                                           for s in part]), part))
     by_job = {id(job): part for job, part in work}
-    done = 0
     total = sum(len(part) for _job, part in work)
     bar = _progress(total, verbose)
     try:
@@ -256,7 +255,6 @@ def grade_all(subs: list[Submission], names: list[str], source: Path, timeout: f
                     sub.feedback = dict(r["feedback"])
                 if on_result is not None:
                     on_result(sub, r)
-                done += 1
                 bar.update(1)
     finally:
         bar.close()

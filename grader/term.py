@@ -42,6 +42,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grader import REPO, SOLUTIONS, GradingError
 from grader.course import copy_tree, isolated_environment, nbgrader_api_classes
+from grader.engine import recorded_hints
 from grader.jobs import expected_cells
 from grader.notebooks import grade_id, is_answer, notebook_files, read
 from grader.notebooks import assignments as find_assignments
@@ -294,15 +295,16 @@ def autograde_course(root: Path, wanted: list[str] | None = None, force: bool = 
     root = Path(root).resolve()
     out = TermResult()
     source = root / "source"
-    names = wanted or find_assignments(source)
+    known = find_assignments(source)
+    names = wanted or known
     unknown = [a for a in names if not (source / a).is_dir()]
     if unknown:
-        raise GradingError(f"unknown assignment(s) {', '.join(unknown)}; {source} holds {', '.join(find_assignments(source))}")
+        raise GradingError(f"unknown assignment(s) {', '.join(unknown)}; {source} holds {', '.join(known)}")
     submitted = root / "submitted"
     students = sorted(d.name for d in submitted.iterdir() if d.is_dir()) if submitted.is_dir() else []
     for s in students:
         for item in sorted((submitted / s).iterdir()):
-            if item.is_dir() and item.name not in find_assignments(source):
+            if item.is_dir() and item.name not in known:
                 out.unmatched.append(str(item.relative_to(root)))
             elif item.is_file():
                 out.unmatched.append(str(item.relative_to(root)))
@@ -435,10 +437,7 @@ def export_grades(root: Path, output: Path) -> Path:
 def _hints(root: Path, assignment: str, student: str) -> dict[str, str]:
     hints = {}
     for path in notebook_files(root / "autograded" / student / assignment):
-        for cell in read(path).cells:
-            hint = cell.get("metadata", {}).get("dlcourse", {}).get("hint")
-            if hint and grade_id(cell):
-                hints[grade_id(cell)] = str(hint)
+        hints.update(recorded_hints(read(path)))
     return hints
 
 
@@ -469,12 +468,13 @@ def similarity_report(root: Path, output: Path, threshold: float = 0.8) -> Path:
     output.mkdir(parents=True, exist_ok=True)
     answers: dict[str, dict[str, str]] = {}
     boilerplate: dict[str, str] = {}
-    for a in find_assignments(root / "release"):
+    released = find_assignments(root / "release")
+    for a in released:
         for nb in notebook_files(root / "release" / a):
             boilerplate.update({f"{a}/{grade_id(c)}": c.source for c in read(nb).cells if is_answer(c)})
     submitted = root / "submitted"
     for student in sorted(d.name for d in submitted.iterdir() if d.is_dir()) if submitted.is_dir() else []:
-        for a in find_assignments(root / "release"):
+        for a in released:
             for nb in notebook_files(submitted / student / a) if (submitted / student / a).is_dir() else []:
                 try:
                     cells = read(nb).cells
