@@ -1,6 +1,10 @@
-"""Small synthetic 2-D data sets, made in NumPy (nothing is downloaded).
+"""Data sets of the course: small synthetic 2-D sets made in NumPy, and two real ones.
 
-Every generator returns ``(X, Y)`` with examples as columns:
+Nothing is downloaded: the 2-D sets are generated, and the real sets (:func:`digits`,
+:func:`breast_cancer`) are read from the copies of the UCI data sets that scikit-learn ships
+inside its package.
+
+Every function returns ``(X, Y)`` with examples as columns:
 
 * ``X`` : (2, m) float64 points in the plane;
 * ``Y`` : (1, m) int64 labels, 0/1 for the binary sets (:func:`flower`, :func:`moons`,
@@ -17,11 +21,13 @@ always returns the same data, and the global ``np.random`` state is never touche
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from dlcore.validation import check_positive, check_rng
 
-__all__ = ["make_rng", "flower", "moons", "circles", "spirals", "blobs"]
+__all__ = ["make_rng", "flower", "moons", "circles", "spirals", "blobs", "digits", "breast_cancer"]
 
 
 def make_rng(rng: np.random.Generator | None = None, seed: int | None = None) -> np.random.Generator:
@@ -203,3 +209,60 @@ def blobs(
         centre = radius * np.array([[np.cos(angle)], [np.sin(angle)]])
         parts.append(centre + noise * rng.standard_normal((2, n)))
     return _shuffled(parts, rng)
+
+
+# --- real data: scikit-learn's bundled copies of two UCI data sets ---------------------------------
+
+@functools.cache
+def _real(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Read a bundled scikit-learn data set once per process; the arrays are read-only."""
+    from sklearn import datasets  # imported here: only the notebooks that use real data pay for it
+
+    bunch = getattr(datasets, f"load_{name}")()
+    X = np.ascontiguousarray(bunch.data.T, dtype=np.float64)
+    Y = np.asarray(bunch.target, dtype=np.int64).reshape(1, -1)
+    if name == "digits":
+        X = X / 16.0  # pixel intensities 0..16 -> [0, 1]
+    else:  # scikit-learn codes malignant as 0; the course codes the class to detect as 1
+        Y = (Y == list(bunch.target_names).index("malignant")).astype(np.int64)
+    X.flags.writeable = False
+    Y.flags.writeable = False
+    return X, Y
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """1,797 handwritten digits of 8x8 pixels (the UCI "Optical Recognition of Handwritten Digits" test set).
+
+    Returns
+    -------
+    X : (64, 1797) float64 in [0, 1]
+        Column ``i`` is image ``i`` read row by row (``X[:, i].reshape(8, 8)``), pixel / 16.
+    Y : (1, 1797) int64
+        The digit shown, 0 to 9 (about 180 of each).
+
+    Source: E. Alpaydin and C. Kaynak, UCI Machine Learning Repository (1998), as bundled with
+    scikit-learn (``sklearn.datasets.load_digits``); nothing is downloaded. The arrays are fresh
+    copies: change them freely.
+    """
+    X, Y = _real("digits")
+    return X.copy(), Y.copy()
+
+
+def breast_cancer() -> tuple[np.ndarray, np.ndarray]:
+    """569 breast tumours, 30 measurements of their cell nuclei each (UCI "Breast Cancer Wisconsin (Diagnostic)").
+
+    Returns
+    -------
+    X : (30, 569) float64
+        The measurements as recorded (radius, texture, area, ... : mean, error and worst of each),
+        NOT normalised: their scales differ by four orders of magnitude.
+    Y : (1, 569) int64
+        1 = malignant (212 tumours), 0 = benign (357).
+
+    Source: W. Wolberg, W. Street and O. Mangasarian, University of Wisconsin, UCI Machine Learning
+    Repository (1995), as bundled with scikit-learn (``sklearn.datasets.load_breast_cancer``, which
+    codes malignant as 0; here it is 1, the class to detect); nothing is downloaded. The arrays are
+    fresh copies.
+    """
+    X, Y = _real("breast_cancer")
+    return X.copy(), Y.copy()
