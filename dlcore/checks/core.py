@@ -25,8 +25,8 @@ from dlcore.checks import wire
 from dlcore.checks.worker import invoke, plain
 
 __all__ = [
-    "HINT_PREFIX", "CheckFailure", "Exercise", "LocalRunner", "Mistake", "Runner", "describe", "finite_difference_check",
-    "hint_of", "manifest", "matching_hint", "passed", "random_rng", "same_result", "with_hint",
+    "HINT_PREFIX", "SIGMAS", "CheckFailure", "Exercise", "LocalRunner", "Mistake", "Runner", "describe",
+    "finite_difference_check", "hint_of", "kind", "manifest", "matching_hint", "passed", "random_rng", "same_result", "with_hint",
 ]
 
 
@@ -34,6 +34,10 @@ __all__ = [
 #: built with :func:`with_hint` and read back with :func:`hint_of` (the grader's class report
 #: counts the hints); nothing else spells the prefix.
 HINT_PREFIX = "Likely mistake: "
+
+#: Tolerance of the statistical checks of random exercises, in standard errors: a correct
+#: answer fails such a test less than once in 10^8 runs.
+SIGMAS = 6.0
 
 
 def with_hint(message: str, hint: str | None) -> str:
@@ -105,6 +109,11 @@ def describe(x: Any) -> str:
     if isinstance(x, (tuple, list, dict)):
         return f"a {type(x).__name__} of length {len(x)}"
     return f"a {type(x).__name__}" if x is not None else "None"
+
+
+def kind(x: Any) -> str:
+    """``x`` described by its type, e.g. "tuple of length 2"."""
+    return type(x).__name__ + (f" of length {len(x)}" if isinstance(x, (tuple, list)) else "")
 
 
 def same_result(a: Any, b: Any) -> bool:
