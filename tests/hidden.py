@@ -30,6 +30,7 @@ from grader.notebooks import cell_by_grade_id, grade_id, is_answer, python_sourc
 
 SOLUTION_RUNS = 25  # a hidden test that fails a correct answer 1 time in 10 is caught 93% of the time
 RIGHT_RUNS = 5
+MIN_WRONG, MIN_RIGHT = 3, 1  # typical mistakes and other correct styles each exercise's CASES must hold
 
 
 def fn(signature: str, body: str) -> str:
@@ -121,7 +122,7 @@ def define_tests(assignment: str, cases: dict, broken: dict[str, list[str]]) -> 
     def test_every_exercise_has_cases_and_a_test_cell_with_hidden_tests():
         nb = notebook(assignment)
         for name in names:
-            assert len(cases[name]["wrong"]) >= 3 and len(cases[name]["right"]) >= 1, name
+            assert len(cases[name]["wrong"]) >= MIN_WRONG and len(cases[name]["right"]) >= MIN_RIGHT, name
             source = cell_by_grade_id(nb, f"test_{name}").source
             assert "### BEGIN HIDDEN TESTS" in source and "hidden=True" in source, name
 
