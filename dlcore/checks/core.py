@@ -10,6 +10,11 @@ process, so the same checks judge there without ever holding a student object. A
 ``AssertionError``) whose message says what went wrong, where the largest error is and,
 when the answer matches a known mistake, what that mistake probably is. Messages name
 shapes and positions, never the values of a hidden test's random inputs.
+
+The toolkit the check modules share: :func:`manifest` (each module's exercises and what
+they may call), :func:`with_hint` (the one format of a "likely mistake", read back by
+:func:`hint_of`), :meth:`Exercise.compare_with_hints` and :meth:`Exercise.fail`,
+:func:`finite_difference_check`, and the random problems of :mod:`dlcore.checks.problems`.
 """
 from __future__ import annotations
 
@@ -260,9 +265,9 @@ class Exercise:
     student : the student's function (in a notebook) or a :class:`Runner` (when grading).
     reference : the ``dlcore`` function of the same name.
     mistakes : typical wrong answers, used to explain a mismatch.
-    isolate : names of *other* exercises that ``student`` may call; while it runs they
-        are replaced by their references, so an error in one exercise does not cost the
-        points of another.
+    isolate : names of *other* exercises that ``student`` may call (the exercise's entry in
+        its check module's :func:`manifest`); while it runs they are replaced by their
+        references, so an error in one exercise does not cost the points of another.
     hidden : True in the hidden tests (changes only the wording of messages).
     may_modify : arguments the exercise may change in place.
 
