@@ -30,7 +30,7 @@ from dlcore.checks import wire
 from dlcore.checks.worker import invoke, plain
 
 __all__ = [
-    "HINT_PREFIX", "SIGMAS", "CheckFailure", "Exercise", "LocalRunner", "Mistake", "Runner", "describe",
+    "HINT_PREFIX", "SIGMAS", "CheckFailure", "ColumnOrigins", "Exercise", "LocalRunner", "Mistake", "Runner", "describe",
     "finite_difference_check", "hint_of", "kind", "manifest", "matching_hint", "passed", "random_rng", "same_result", "with_hint",
 ]
 
@@ -114,6 +114,24 @@ def describe(x: Any) -> str:
     if isinstance(x, (tuple, list, dict)):
         return f"a {type(x).__name__} of length {len(x)}"
     return f"a {type(x).__name__}" if x is not None else "None"
+
+
+class ColumnOrigins:
+    """Where a column comes from: the index of the column of ``X`` equal to it, bit for bit.
+
+    For checks of functions that select or shuffle the examples (the columns) of ``X``,
+    whose columns must all differ.
+    """
+
+    def __init__(self, X: np.ndarray):
+        if not isinstance(X, np.ndarray) or X.ndim != 2:
+            raise ValueError(f"`X` must be a 2-D array of examples as columns; got {describe(X)}.")
+        self.dtype = X.dtype
+        self.index = {np.ascontiguousarray(X[:, j]).tobytes(): j for j in range(X.shape[1])}
+
+    def of(self, column: np.ndarray) -> int | None:
+        """The index of the column of ``X`` equal to ``column``, or None."""
+        return self.index.get(np.ascontiguousarray(column, dtype=self.dtype).tobytes())
 
 
 def kind(x: Any) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import numpy as np
 
 import dlcore
-from dlcore.checks.core import Exercise, describe, manifest, random_rng
+from dlcore.checks.core import ColumnOrigins, Exercise, describe, manifest, random_rng
 from dlcore.checks.problems import random_one_hot
 
 #: The exercises of this module, in notebook order: name -> the graded functions it may call.
@@ -58,13 +58,13 @@ def _split_indices(ex: Exercise, parts: Any, X: np.ndarray, Y: np.ndarray, fract
                 extra = f" Keep the layout of the input (examples as columns, {full.shape[0]} rows)."
             ex.fail(f"{name} has shape {part.shape}, expected {want} ({case}).{extra}")
     # Trace every returned column back to its column of X (columns of X are all distinct).
-    where = {X[:, j].tobytes(): j for j in range(m)}
+    origins = ColumnOrigins(X)
     indices = []
     for k in (0, 2, 4):
         Xp, Yp = parts[k], parts[k + 1]
         idx = []
         for c in range(Xp.shape[1]):
-            j = where.get(np.ascontiguousarray(Xp[:, c], dtype=X.dtype).tobytes())
+            j = origins.of(Xp[:, c])
             if j is None:
                 ex.fail(f"column {c} of {_PARTS[k]} is not a column of X ({case}). Select whole columns of "
                           f"X (X[:, idx]) without changing their values.")

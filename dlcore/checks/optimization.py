@@ -19,7 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 import dlcore
-from dlcore.checks.core import CheckFailure, Exercise, Mistake, manifest, random_rng
+from dlcore.checks.core import CheckFailure, ColumnOrigins, Exercise, Mistake, manifest, random_rng
 
 #: The exercises of notebook 04, in order: name -> the graded functions it may call.
 MANIFEST = manifest({
@@ -36,11 +36,6 @@ MANIFEST = manifest({
 })
 
 # --- mini-batches -------------------------------------------------------------------------------
-
-
-def _column_lookup(X: np.ndarray) -> dict[bytes, int]:
-    """Original index of every column of ``X`` (its columns are all different)."""
-    return {np.ascontiguousarray(X[:, j]).tobytes(): j for j in range(X.shape[1])}
 
 
 def _batch_order(ex: Exercise, X: np.ndarray, Y: np.ndarray, size: int, batches: Any) -> np.ndarray:
@@ -65,7 +60,7 @@ def _batch_order(ex: Exercise, X: np.ndarray, Y: np.ndarray, size: int, batches:
             hint = " When m is a multiple of mini_batch_size there is no extra (empty) final batch."
         raise CheckFailure(f"`{name}` (m = {m}, mini_batch_size = {size}) must return ceil(m / mini_batch_size) = "
                            f"{want} mini-batches; got {len(batches)}.{hint}")
-    lookup = _column_lookup(X)
+    origins = ColumnOrigins(X)
     order = []
     for t, (batch, k) in enumerate(zip(batches, sizes)):
         if not isinstance(batch, (list, tuple)) or len(batch) != 2:
@@ -90,7 +85,7 @@ def _batch_order(ex: Exercise, X: np.ndarray, Y: np.ndarray, size: int, batches:
                 raise CheckFailure(f"`{name}`: {label}_t of mini-batch {t} has shape {arr.shape}, expected "
                                    f"({rows}, {k}) = ({label} rows, {columns}).{extra}")
         for j in range(k):
-            index = lookup.get(np.ascontiguousarray(Xt[:, j], dtype=X.dtype).tobytes())
+            index = origins.of(Xt[:, j])
             if index is None:
                 raise CheckFailure(f"`{name}`: column {j} of X_t in mini-batch {t} is not a column of X. Take whole "
                                    f"columns (examples) of X, unchanged: shuffle the columns, not the rows or values.")
