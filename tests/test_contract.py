@@ -120,3 +120,34 @@ def test_every_graded_cell_is_in_a_manifest():
         nb = _notebook(SOLUTIONS, a)
         answers = [grade_id(c) for c in nb.cells if is_answer(c)]
         assert [g for g in answers if g not in manifest(a)] == [], a
+
+
+def _check_sources() -> list:
+    import ast
+    from pathlib import Path
+
+    import dlcore.checks
+
+    return [(p, ast.parse(p.read_text("utf-8"))) for p in sorted(Path(dlcore.checks.__file__).parent.glob("*.py"))]
+
+
+def test_checks_take_what_an_exercise_may_call_from_the_manifest():
+    """``isolate=`` is always ``MANIFEST[...]``: the manifest is the only list of who calls whom."""
+    import ast
+
+    for path, tree in _check_sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "isolate":
+                value = node.value
+                assert isinstance(value, ast.Subscript) and getattr(value.value, "id", "") == "MANIFEST", (
+                    f"{path.name}:{value.lineno}: isolate= spells its own list; use MANIFEST[name]")
+
+
+def test_no_check_module_imports_private_names():
+    import ast
+
+    for path, tree in _check_sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                private = [a.name for a in node.names if a.name.startswith("_") and a.name != "__future__"]
+                assert not private, f"{path.name}:{node.lineno} imports {private} from {node.module}"
