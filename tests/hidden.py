@@ -10,7 +10,9 @@ exercise (``CASES``) and calls :func:`define_tests`, which makes the standard te
 - other correct styles pass, repeatedly;
 - every typical mistake fails with a message in words;
 - delegating to the dlcore reference, by four routes, fails and says why;
-- an exercise is graded on its own (``ISOLATION``: broken helpers cost nothing).
+- an exercise is graded on its own: each test file lists broken versions of the graded
+  functions that other exercises call (``BROKEN_HELPERS``, helper -> code that breaks it), and
+  every exercise that may call a helper (per its check module's manifest) must still pass.
 """
 from __future__ import annotations
 
@@ -23,11 +25,12 @@ import pytest
 import dlcore
 from dlcore.checks import CheckFailure
 from grader import SOLUTIONS
-from grader.exercises import EXERCISES
+from grader.exercises import EXERCISES, manifest
 from grader.notebooks import cell_by_grade_id, grade_id, is_answer, python_source, read
 
 SOLUTION_RUNS = 25  # a hidden test that fails a correct answer 1 time in 10 is caught 93% of the time
 RIGHT_RUNS = 5
+MIN_WRONG, MIN_RIGHT = 3, 1  # typical mistakes and other correct styles each exercise's CASES must hold
 
 
 def fn(signature: str, body: str) -> str:
@@ -90,11 +93,27 @@ def run_test_cell(name: str, student_code: str | None = None, runs: int = 1) -> 
     return out.getvalue()
 
 
-def define_tests(assignment: str, cases: dict, isolation: list[tuple[str, str]]) -> dict:
-    """The standard hidden-test tests of ``assignment``; put them in the caller's globals()."""
+def isolation_cases(assignment: str, broken: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+    """``(exercise, helper, code)`` for every exercise of ``assignment`` that may call ``helper``
+    (per the manifest) and every ``code`` of ``broken[helper]`` that breaks that helper."""
+    calls = manifest(assignment)
+    unused = [h for h in broken if not any(h in c for c in calls.values())]
+    if unused:
+        raise ValueError(f"`broken` lists {unused}, which no exercise of {assignment} may call (see its MANIFEST).")
+    return [(name, helper, code) for name, helpers in calls.items() for helper in helpers
+            for code in broken.get(helper, [])]
+
+
+def define_tests(assignment: str, cases: dict, broken: dict[str, list[str]]) -> dict:
+    """The standard hidden-test tests of ``assignment``; put them in the caller's globals().
+
+    ``broken``: graded helper -> student code that breaks it (see :func:`isolation_cases`).
+    """
     if not (SOLUTIONS / assignment / f"{assignment}.ipynb").is_file():
         return {}
     names = EXERCISES[assignment]
+    isolation = [pytest.param(name, code, id=f"{name}-{helper}{i}")
+                 for i, (name, helper, code) in enumerate(isolation_cases(assignment, broken))]
 
     def params(kind: str) -> list:
         return [pytest.param(name, code, id=f"{name}-{label}")
@@ -103,7 +122,7 @@ def define_tests(assignment: str, cases: dict, isolation: list[tuple[str, str]])
     def test_every_exercise_has_cases_and_a_test_cell_with_hidden_tests():
         nb = notebook(assignment)
         for name in names:
-            assert len(cases[name]["wrong"]) >= 3 and len(cases[name]["right"]) >= 1, name
+            assert len(cases[name]["wrong"]) >= MIN_WRONG and len(cases[name]["right"]) >= MIN_RIGHT, name
             source = cell_by_grade_id(nb, f"test_{name}").source
             assert "### BEGIN HIDDEN TESTS" in source and "hidden=True" in source, name
 
@@ -132,10 +151,10 @@ def define_tests(assignment: str, cases: dict, isolation: list[tuple[str, str]])
 
     tests = {k: v for k, v in locals().items() if k.startswith("test_")}
     if isolation:
-        @pytest.mark.parametrize("name, broken", isolation)
-        def test_an_exercise_is_graded_on_its_own(name, broken):
+        @pytest.mark.parametrize("name, broken_code", isolation)
+        def test_an_exercise_is_graded_on_its_own(name, broken_code):
             """A mistake in (or the absence of) another exercise that this one calls costs nothing here."""
-            output = run_test_cell(name, broken, runs=2)
+            output = run_test_cell(name, broken_code, runs=2)
             assert output.count("all hidden tests passed") == 2
 
         tests["test_an_exercise_is_graded_on_its_own"] = test_an_exercise_is_graded_on_its_own

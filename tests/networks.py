@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcore.checks.problems import random_one_hot
+
 
 def random_problem(layer_dims: list[int], m: int, seed: int, labels: str = "binary"):
     """``(X, Y, parameters)`` for a network of ``layer_dims`` and ``m`` examples.
@@ -19,7 +21,5 @@ def random_problem(layer_dims: list[int], m: int, seed: int, labels: str = "bina
     if labels == "binary":
         Y = (rng.random((1, m)) < 0.5).astype(float)
     else:
-        C = layer_dims[-1]
-        Y = np.zeros((C, m))
-        Y[rng.integers(0, C, m), np.arange(m)] = 1.0
+        Y = random_one_hot(rng, layer_dims[-1], m)
     return X, Y, params

@@ -285,9 +285,10 @@ CASES: dict[str, dict[str, list[tuple[str, str]]]] = {
     },
 }
 
-ISOLATION = [
-    ("model_backward", fn("linear_backward(dZ, cache)", "return None, None, None")),
-    ("linear_activation_backward", fn("sigmoid_backward(dA, Z)", "return dA")),
-]
+# graded helper -> code that breaks it: every exercise that may call the helper (its MANIFEST) must still pass
+BROKEN_HELPERS: dict[str, list[str]] = {
+    "linear_backward": [fn("linear_backward(dZ, cache)", "return None, None, None")],
+    "sigmoid_backward": [fn("sigmoid_backward(dA, Z)", "return dA")],
+}
 
-globals().update(define_tests("02_backpropagation", CASES, ISOLATION))
+globals().update(define_tests("02_backpropagation", CASES, BROKEN_HELPERS))

@@ -421,10 +421,10 @@ A = np.maximum(Z, 0) * D / keep_prob""")),
     },
 }
 
-ISOLATION = [
-    ("model_forward_with_dropout", fn("dropout_forward(A, keep_prob, rng)", "return A, np.ones(A.shape)")),
-    ("model_forward_with_dropout", "del dropout_forward\n"),
-    ("model_backward_with_dropout", fn("dropout_backward(dA, D, keep_prob)", "return dA")),
-]
+# graded helper -> code that breaks it: every exercise that may call the helper (its MANIFEST) must still pass
+BROKEN_HELPERS: dict[str, list[str]] = {
+    "dropout_forward": [fn("dropout_forward(A, keep_prob, rng)", "return A, np.ones(A.shape)"), "del dropout_forward\n"],
+    "dropout_backward": [fn("dropout_backward(dA, D, keep_prob)", "return dA")],
+}
 
-globals().update(define_tests("03_initialization_regularization", CASES, ISOLATION))
+globals().update(define_tests("03_initialization_regularization", CASES, BROKEN_HELPERS))

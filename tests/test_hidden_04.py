@@ -346,12 +346,17 @@ CASES: dict[str, dict[str, list[tuple[str, str]]]] = {
     },
 }
 
-ISOLATION = [
-    ("initialize_adam", fn("initialize_velocity(parameters)", "raise NotImplementedError()")),
-    ("initialize_adam", fn("initialize_velocity(parameters)", "return {}")),
-    ("initialize_adam", "del initialize_velocity\n"),  # e.g. its cell was cut by a timeout
-    ("schedule_lr_decay", fn(_DECAY, "return learning_rate0 * decay_rate")
-     + fn(_STAIRS, "return learning_rate_decay(learning_rate0, epoch_num // time_interval, decay_rate)")),
-]
+# graded helper -> code that breaks it: every exercise that may call the helper (its MANIFEST) must still pass
+BROKEN_HELPERS: dict[str, list[str]] = {
+    "initialize_velocity": [
+        fn("initialize_velocity(parameters)", "raise NotImplementedError()"),
+        fn("initialize_velocity(parameters)", "return {}"),
+        "del initialize_velocity\n",  # e.g. its cell was cut by a timeout
+    ],
+    "learning_rate_decay": [
+        fn(_DECAY, "return learning_rate0 * decay_rate")
+        + fn(_STAIRS, "return learning_rate_decay(learning_rate0, epoch_num // time_interval, decay_rate)"),
+    ],
+}
 
-globals().update(define_tests("04_optimization", CASES, ISOLATION))
+globals().update(define_tests("04_optimization", CASES, BROKEN_HELPERS))

@@ -232,9 +232,9 @@ CASES: dict[str, dict[str, list[tuple[str, str]]]] = {
     },
 }
 
-ISOLATION = [
-    ("batchnorm_backward", fn(FORWARD, "return None, None")),
-    ("batchnorm_backward", fn(FORWARD, "raise NotImplementedError()")),
-]
+# graded helper -> code that breaks it: every exercise that may call the helper (its MANIFEST) must still pass
+BROKEN_HELPERS: dict[str, list[str]] = {
+    "batchnorm_forward": [fn(FORWARD, "return None, None"), fn(FORWARD, "raise NotImplementedError()")],
+}
 
-globals().update(define_tests("05_batch_normalization", CASES, ISOLATION))
+globals().update(define_tests("05_batch_normalization", CASES, BROKEN_HELPERS))

@@ -351,10 +351,13 @@ CASES: dict[str, dict[str, list[tuple[str, str]]]] = {
     },
 }
 
-ISOLATION = [
-    ("sample_beta", fn(LOGU, "raise NotImplementedError()")),
-    ("sample_beta", fn(LOGU, "return rng.uniform(low, high, size=size)")),
-    ("sample_beta", "del sample_log_uniform\n"),
-]
+# graded helper -> code that breaks it: every exercise that may call the helper (its MANIFEST) must still pass
+BROKEN_HELPERS: dict[str, list[str]] = {
+    "sample_log_uniform": [
+        fn(LOGU, "raise NotImplementedError()"),
+        fn(LOGU, "return rng.uniform(low, high, size=size)"),
+        "del sample_log_uniform\n",
+    ],
+}
 
-globals().update(define_tests("07_ml_strategy", CASES, ISOLATION))
+globals().update(define_tests("07_ml_strategy", CASES, BROKEN_HELPERS))

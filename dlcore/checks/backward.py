@@ -11,22 +11,25 @@ from typing import Callable
 import numpy as np
 
 import dlcore
-from dlcore.checks.core import CheckFailure, Exercise, Mistake, random_rng
+from dlcore.checks.core import CheckFailure, Exercise, Mistake, finite_difference_check, manifest, random_rng
 from dlcore.checks.wire import Fn
-from dlcore.checks.forward import _distinct_dims, _random_network, _random_shape
+from dlcore.checks.problems import distinct_dims, random_network, random_shape
 from dlcore.gradcheck import check_gradients
 
 _BACKWARD_NAMES = ("sigmoid_backward", "relu_backward", "tanh_backward")
 
-
-def _finite_difference_check(name: str, report, what: str) -> None:
-    __tracebackhide__ = True
-    if report.difference > 1e-6:
-        key, idx, a, n = report.worst
-        raise CheckFailure(
-            f"`{name}`: {what} disagrees with finite differences of the forward pass "
-            f"(relative difference {report.difference:.1e}); the largest error is in {key} at index "
-            f"{tuple(int(i) for i in idx)}.")
+#: The exercises of notebook 02, in order: name -> the graded functions it may call.
+MANIFEST = manifest({
+    "sigmoid_backward": (),
+    "relu_backward": (),
+    "tanh_backward": (),
+    "linear_backward": (),
+    "linear_activation_backward": ("linear_backward",) + _BACKWARD_NAMES,
+    "model_backward": ("linear_activation_backward", "linear_backward") + _BACKWARD_NAMES,
+    "update_parameters": (),
+    "numerical_gradient": (),
+    "gradient_difference": (),
+})
 
 
 def _activation_backward(name: str, forward: Callable, student: Callable, hidden: bool,
@@ -39,11 +42,11 @@ def _activation_backward(name: str, forward: Callable, student: Callable, hidden
     else:
         rng = random_rng()
         for _ in range(4):
-            shape = _random_shape(rng)
+            shape = random_shape(rng)
             dA, Z = rng.normal(size=shape), rng.normal(0, 2, size=shape)
             dZ = ex.against_reference(dA, Z, what="dZ")
             report = check_gradients(lambda z: float(np.sum(dA * forward(z))), Z.copy(), dZ)
-            _finite_difference_check(name, report, "dZ")
+            finite_difference_check(name, report, "dZ")
     ex.done()
 
 
@@ -123,7 +126,7 @@ def linear_backward(student: Callable, hidden: bool = False) -> None:
     else:
         rng = random_rng()
         for _ in range(4):
-            n_prev, n, m = _distinct_dims(rng)
+            n_prev, n, m = distinct_dims(rng)
             A, W, b = rng.normal(size=(n_prev, m)), rng.normal(size=(n, n_prev)), rng.normal(size=(n, 1))
             dZ = rng.normal(size=(n, m))
             dA_prev, dW, db = ex.against_reference(dZ, (A, W, b), what=names)
@@ -131,7 +134,7 @@ def linear_backward(student: Callable, hidden: bool = False) -> None:
             params = {"A_prev": A.copy(), "W": W.copy(), "b": b.copy()}
             J = lambda p: float(np.sum(dZ * (p["W"] @ p["A_prev"] + p["b"])) / m)  # noqa: E731
             report = check_gradients(J, params, {"A_prev": dA_prev / m, "W": dW, "b": db})
-            _finite_difference_check("linear_backward", report, "(dA_prev, dW, db)")
+            finite_difference_check("linear_backward", report, "(dA_prev, dW, db)")
     ex.done()
 
 
@@ -139,13 +142,13 @@ def linear_activation_backward(student: Callable, hidden: bool = False) -> None:
     """Check all four activations of ``linear_activation_backward``."""
     __tracebackhide__ = True
     ex = Exercise("linear_activation_backward", student, dlcore.linear_activation_backward, hidden=hidden,
-                  isolate=("linear_backward",) + _BACKWARD_NAMES, mistakes=[
+                  isolate=MANIFEST["linear_activation_backward"], mistakes=[
         Mistake(lambda dA, cache, act: dlcore.linear_backward(dA, cache[0]),
                 "apply the activation's backward first: dZ = g'(Z) * dA, then linear_backward(dZ, linear_cache)."),
     ])
     rng = random_rng() if hidden else np.random.default_rng(1)
     for act in ("sigmoid", "relu", "tanh", "leaky_relu"):
-        n_prev, n, m = _distinct_dims(rng)
+        n_prev, n, m = distinct_dims(rng)
         A, W, b = rng.normal(size=(n_prev, m)), rng.normal(size=(n, n_prev)), rng.normal(size=(n, 1))
         _, cache = dlcore.linear_activation_forward(A, W, b, act)
         dA = rng.normal(size=(n, m))
@@ -157,14 +160,14 @@ def model_backward(student: Callable, hidden: bool = False) -> None:
     """Check ``model_backward`` on networks of 1 to 4 layers, against the reference and finite differences."""
     __tracebackhide__ = True
     ex = Exercise("model_backward", student, dlcore.model_backward, hidden=hidden,
-                  isolate=("linear_activation_backward", "linear_backward") + _BACKWARD_NAMES, mistakes=[
+                  isolate=MANIFEST["model_backward"], mistakes=[
         Mistake(lambda AL, Y, caches: _start_from(AL - Y, caches),
                 "dAL is the derivative of the cost with respect to AL: -(Y/AL - (1-Y)/(1-AL)). "
                 "(AL - Y is dZL, which already includes the sigmoid's derivative.)"),
     ])
     rng = random_rng() if hidden else np.random.default_rng(2)
     for L in ((1, 2, 3, 4) if hidden else (2,)):
-        X, params = _random_network(rng, L)
+        X, params = random_network(rng, L)
         Y = (rng.random((1, X.shape[1])) < 0.5).astype(float)
         AL, caches = dlcore.model_forward(X, params)
         keys = [f"{p}{l}" for l in range(1, L + 1) for p in ("dW", "db")] + [f"dA{l}" for l in range(L)]
@@ -180,7 +183,7 @@ def model_backward(student: Callable, hidden: bool = False) -> None:
         if hidden:
             cost = lambda p: dlcore.compute_cost(dlcore.model_forward(X, p)[0], Y)  # noqa: E731
             report = check_gradients(cost, {k: v.copy() for k, v in params.items()}, got)
-            _finite_difference_check("model_backward", report, "the gradients")
+            finite_difference_check("model_backward", report, "the gradients")
     ex.done()
 
 
@@ -205,7 +208,7 @@ def update_parameters(student: Callable, hidden: bool = False) -> None:
     ])
     rng = random_rng() if hidden else np.random.default_rng(3)
     for L in ((1, 2, 3) if hidden else (2,)):
-        _, params = _random_network(rng, L)
+        _, params = random_network(rng, L)
         grads = {"d" + k: rng.normal(size=v.shape) for k, v in params.items()}
         grads.update({f"dA{l}": rng.normal(size=(2, 3)) for l in range(L)})  # present in real grads: ignore them
         lr = float(rng.uniform(0.01, 1.0))
@@ -231,7 +234,7 @@ def numerical_gradient(student: Callable, hidden: bool = False) -> None:
                 "use the `epsilon` argument instead of a fixed value."),
     ])
     rng = random_rng() if hidden else np.random.default_rng(4)
-    cases = [((3,), 1e-7), ((2, 3), 1e-3)] if not hidden else [(_random_shape(rng), e) for e in (1e-7, 1e-4, 1e-2)]
+    cases = [((3,), 1e-7), ((2, 3), 1e-3)] if not hidden else [(random_shape(rng), e) for e in (1e-7, 1e-4, 1e-2)]
     for shape, eps in cases:
         f, x = _smooth_function(rng, shape), rng.normal(size=shape)
         got = ex.call(f, x, eps)
@@ -272,7 +275,7 @@ def gradient_difference(student: Callable, hidden: bool = False) -> None:
     else:
         rng = random_rng()
         for _ in range(3):
-            shape = _random_shape(rng)
+            shape = random_shape(rng)
             g = rng.normal(size=shape)
             ga = g + rng.normal(0, float(rng.choice([1e-8, 1e-4, 1.0])), size=shape)
             ex.compare(ex.call(g, ga), dlcore.gradient_difference(g, ga), "the relative difference", (g, ga))

@@ -18,9 +18,16 @@ from typing import Any, Callable
 import numpy as np
 
 import dlcore
-from dlcore.checks.backward import _finite_difference_check
-from dlcore.checks.core import CheckFailure, Exercise, Mistake, random_rng
+from dlcore.checks.core import CheckFailure, Exercise, Mistake, finite_difference_check, manifest, random_rng
 from dlcore.gradcheck import check_gradients
+
+#: The exercises of notebook 05, in order: name -> the graded functions it may call.
+MANIFEST = manifest({
+    "batchnorm_forward": (),
+    "batchnorm_backward": ("batchnorm_forward",),
+    "update_running_averages": (),
+    "batchnorm_inference": (),
+})
 
 #: The keys of the cache of ``batchnorm_forward`` that ``batchnorm_backward`` may rely on.
 CACHE_KEYS = ("mu", "var", "Z_hat", "inv_std", "gamma", "epsilon")
@@ -47,31 +54,6 @@ def _bn_inputs(rng: np.random.Generator, n: int, m: int, small_var: bool = False
 
 def _shape(rng: np.random.Generator, m_low: int = 2) -> tuple[int, int]:
     return int(rng.integers(1, 7)), int(rng.integers(m_low, 10))
-
-
-def _hint(got: Any, candidates: list[tuple[Any, str]]) -> str | None:
-    """The hint of the first candidate value that ``got`` matches."""
-    if not isinstance(got, np.ndarray):
-        return None
-    for value, hint in candidates:
-        value = np.asarray(value)
-        if value.shape == got.shape and np.allclose(got, value, rtol=1e-6, atol=1e-9, equal_nan=True):
-            return hint
-    return None
-
-
-def _compare_with_hints(ex: Exercise, got: Any, want: Any, what: str, candidates: list[tuple[Any, str]],
-                        rtol: float = 1e-7) -> None:
-    """``ex.compare`` of one returned value; on a mismatch, name the known mistake it matches."""
-    __tracebackhide__ = True
-    try:
-        ex.compare(got, want, what, rtol=rtol)
-    except CheckFailure as failure:
-        message = str(failure)
-        if not message.startswith(f"`{ex.name}`"):
-            message = f"`{ex.name}`: {message}"
-        hint = _hint(got, candidates)
-        raise CheckFailure(message + (f"\n  Likely mistake: {hint}" if hint else "")) from None
 
 
 # --- batchnorm_forward -----------------------------------------------------------------------
@@ -112,7 +94,8 @@ def _check_forward_call(ex: Exercise, args: tuple, kwargs: dict | None = None, l
                            f"{type(got).__name__}" + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "") + ".")
     Z_tilde, cache = got
     epsilon = kwargs.get("epsilon", args[3] if len(args) > 3 else 1e-5)
-    _compare_with_hints(ex, Z_tilde, want_Z_tilde, f"Z_tilde{label}", _forward_mistakes(*args[:3], epsilon))
+    ex.compare_with_hints(Z_tilde, want_Z_tilde, f"Z_tilde{label}", _forward_mistakes(*args[:3], epsilon),
+                          named=True)
     if not isinstance(cache, dict):
         raise CheckFailure(f"`batchnorm_forward`: the cache must be a dict with the keys {list(CACHE_KEYS)}; "
                            f"got a {type(cache).__name__}.")
@@ -133,7 +116,8 @@ def _check_forward_call(ex: Exercise, args: tuple, kwargs: dict | None = None, l
         if key == "inv_std":
             candidates.append((np.sqrt(want_cache["var"] + want_cache["epsilon"]),
                                "store the inverse 1 / sqrt(var + epsilon), not the standard deviation."))
-        _compare_with_hints(ex, value, want_cache[key], f"cache[{key!r}]{label} ({_CACHE_MEANING[key]})", candidates)
+        ex.compare_with_hints(value, want_cache[key], f"cache[{key!r}]{label} ({_CACHE_MEANING[key]})", candidates,
+                              named=True)
 
 
 def batchnorm_forward(student: Callable, hidden: bool = False) -> None:
@@ -147,8 +131,8 @@ def batchnorm_forward(student: Callable, hidden: bool = False) -> None:
         if not isinstance(got, tuple) or len(got) != 2:
             raise CheckFailure("`batchnorm_forward` must return the tuple (Z_tilde, cache).")
         want = np.array([[-1.9494713718, 0.5, 2.9494713718], [-1.0, -1.0, -1.0]])
-        _compare_with_hints(ex, got[0], want, "Z_tilde for Z = [[1, 2, 3], [4, 4, 4]] (default epsilon=1e-5)",
-                            _forward_mistakes(Z, gamma, beta), rtol=1e-8)
+        ex.compare_with_hints(got[0], want, "Z_tilde for Z = [[1, 2, 3], [4, 4, 4]] (default epsilon=1e-5)",
+                              _forward_mistakes(Z, gamma, beta), rtol=1e-8, named=True)
         _check_forward_call(ex, (Z, gamma, beta))
         rng = np.random.default_rng(5)
         _check_forward_call(ex, (*_bn_inputs(rng, 3, 5), 1e-3), label=" (epsilon=1e-3)")
@@ -242,7 +226,7 @@ def _fd_check(Z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float, G:
         return float(np.sum(G * dlcore.batchnorm_forward(p["Z"], p["gamma"], p["beta"], eps)[0]))
 
     report = check_gradients(f, params, {"Z": got[0], "gamma": got[1], "beta": got[2]})
-    _finite_difference_check("batchnorm_backward", report, "(dZ, dgamma, dbeta)")
+    finite_difference_check("batchnorm_backward", report, "(dZ, dgamma, dbeta)")
 
 
 def batchnorm_backward(student: Callable, hidden: bool = False) -> None:
@@ -252,7 +236,7 @@ def batchnorm_backward(student: Callable, hidden: bool = False) -> None:
     """
     __tracebackhide__ = True
     ex = Exercise("batchnorm_backward", student, dlcore.batchnorm_backward, hidden=hidden,
-                  isolate=("batchnorm_forward",), mistakes=_backward_mistakes())
+                  isolate=MANIFEST["batchnorm_backward"], mistakes=_backward_mistakes())
     if not hidden:
         Z = np.array([[1.0, 2.0, 4.0], [0.0, 3.0, -3.0]])
         gamma, beta = np.array([[2.0], [-1.0]]), np.array([[0.0], [1.0]])

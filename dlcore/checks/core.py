@@ -10,6 +10,11 @@ process, so the same checks judge there without ever holding a student object. A
 ``AssertionError``) whose message says what went wrong, where the largest error is and,
 when the answer matches a known mistake, what that mistake probably is. Messages name
 shapes and positions, never the values of a hidden test's random inputs.
+
+The toolkit the check modules share: :func:`manifest` (each module's exercises and what
+they may call), :func:`with_hint` (the one format of a "likely mistake", read back by
+:func:`hint_of`), :meth:`Exercise.compare_with_hints` and :meth:`Exercise.fail`,
+:func:`finite_difference_check`, and the random problems of :mod:`dlcore.checks.problems`.
 """
 from __future__ import annotations
 
@@ -24,10 +29,25 @@ import numpy as np
 from dlcore.checks import wire
 from dlcore.checks.worker import invoke, plain
 
-__all__ = ["CheckFailure", "Exercise", "LocalRunner", "Mistake", "Runner", "passed", "random_rng"]
+__all__ = [
+    "HINT_PREFIX", "SIGMAS", "CheckFailure", "ColumnOrigins", "Exercise", "LocalRunner", "Mistake", "Runner", "describe",
+    "finite_difference_check", "hint_of", "kind", "manifest", "matching_hint", "passed", "random_rng", "same_result", "with_hint",
+]
 
 
+#: The prefix of the line of a failure message that names the likely mistake. Messages are
+#: built with :func:`with_hint` and read back with :func:`hint_of` (the grader's class report
+#: counts the hints); nothing else spells the prefix.
 HINT_PREFIX = "Likely mistake: "
+
+#: Tolerance of the statistical checks of random exercises, in standard errors: a correct
+#: answer fails such a test less than once in 10^8 runs.
+SIGMAS = 6.0
+
+
+def with_hint(message: str, hint: str | None) -> str:
+    """``message``, followed by the line naming the likely mistake when there is a ``hint``."""
+    return message + (f"\n  {HINT_PREFIX}{hint}" if hint else "")
 
 
 def hint_of(message: str) -> str | None:
@@ -36,6 +56,104 @@ def hint_of(message: str) -> str | None:
         if line.strip().startswith(HINT_PREFIX):
             return line.strip()[len(HINT_PREFIX):].strip() or None
     return None
+
+
+def manifest(exercises: dict[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """The exercise manifest of a check module: exercise name -> the graded functions it may call.
+
+    Names are those of the ``dlcore`` references, in the order of the notebook. While the
+    student's function of an exercise runs, the functions it may call are their references
+    (see :class:`Exercise`'s ``isolate``), so a mistake in one costs the points of one only.
+    """
+    import dlcore
+
+    if not isinstance(exercises, dict) or not exercises:
+        raise ValueError(f"`exercises` must be a non-empty dict of name -> names it may call; got {exercises!r}.")
+    out = {}
+    for name, calls in exercises.items():
+        if isinstance(calls, str) or not all(isinstance(c, str) for c in calls):
+            raise ValueError(f"`exercises[{name!r}]` must be a tuple of function names; got {calls!r}.")
+        unknown = [n for n in (name, *calls) if not callable(getattr(dlcore, n, None))]
+        if unknown:
+            raise ValueError(f"`exercises[{name!r}]` names {unknown}, which dlcore does not export as functions.")
+        if name in calls:
+            raise ValueError(f"`exercises[{name!r}]` lists the exercise among the functions it may call.")
+        out[name] = tuple(calls)
+    return out
+
+
+def finite_difference_check(name: str, report: Any, what: str, of: str = "the forward pass") -> None:
+    """Fail unless the gradients ``what`` agree with finite differences ``of`` a computation.
+
+    ``report`` is a :func:`dlcore.gradcheck.check_gradients` report of the student's gradients.
+    """
+    __tracebackhide__ = True
+    if report.difference > 1e-6:
+        key, idx = report.worst[0], report.worst[1]
+        raise CheckFailure(
+            f"`{name}`: {what} disagrees with finite differences of {of} "
+            f"(relative difference {report.difference:.1e}); the largest error is in {key} at index "
+            f"{tuple(int(i) for i in idx)}.")
+
+
+def matching_hint(got: Any, candidates: Sequence[tuple[Any, str]]) -> str | None:
+    """The hint of the first ``(value, hint)`` candidate whose array value ``got`` equals."""
+    if not isinstance(got, np.ndarray):
+        return None
+    for value, hint in candidates:
+        value = np.asarray(value)
+        if value.shape == got.shape and np.allclose(got, value, rtol=1e-6, atol=1e-9, equal_nan=True):
+            return hint
+    return None
+
+
+def describe(x: Any) -> str:
+    """``x`` in words for a message: "an array of shape (2, 3)", "a tuple of length 2", "None"."""
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    if isinstance(x, (tuple, list, dict)):
+        return f"a {type(x).__name__} of length {len(x)}"
+    return f"a {type(x).__name__}" if x is not None else "None"
+
+
+class ColumnOrigins:
+    """Where a column comes from: the index of the column of ``X`` equal to it, bit for bit.
+
+    For checks of functions that select or shuffle the examples (the columns) of ``X``,
+    whose columns must all differ.
+    """
+
+    def __init__(self, X: np.ndarray):
+        if not isinstance(X, np.ndarray) or X.ndim != 2:
+            raise ValueError(f"`X` must be a 2-D array of examples as columns; got {describe(X)}.")
+        self.dtype = X.dtype
+        self.index = {np.ascontiguousarray(X[:, j]).tobytes(): j for j in range(X.shape[1])}
+
+    def of(self, column: np.ndarray) -> int | None:
+        """The index of the column of ``X`` equal to ``column``, or None."""
+        return self.index.get(np.ascontiguousarray(column, dtype=self.dtype).tobytes())
+
+
+def kind(x: Any) -> str:
+    """``x`` described by its type, e.g. "tuple of length 2"."""
+    return type(x).__name__ + (f" of length {len(x)}" if isinstance(x, (tuple, list)) else "")
+
+
+def same_result(a: Any, b: Any) -> bool:
+    """Equality of plain results: strings and None exactly, numbers up to rounding."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_result(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(same_result(x, y) for x, y in zip(a, b))
+    if a is None or b is None or isinstance(a, str) or isinstance(b, str):
+        return a is b or (isinstance(a, str) and isinstance(b, str) and a == b)
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
+        return False
+    try:
+        return bool(np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-7, atol=1e-10,
+                                equal_nan=True))
+    except (TypeError, ValueError):
+        return False
 
 
 class CheckFailure(AssertionError):
@@ -165,9 +283,9 @@ class Exercise:
     student : the student's function (in a notebook) or a :class:`Runner` (when grading).
     reference : the ``dlcore`` function of the same name.
     mistakes : typical wrong answers, used to explain a mismatch.
-    isolate : names of *other* exercises that ``student`` may call; while it runs they
-        are replaced by their references, so an error in one exercise does not cost the
-        points of another.
+    isolate : names of *other* exercises that ``student`` may call (the exercise's entry in
+        its check module's :func:`manifest`); while it runs they are replaced by their
+        references, so an error in one exercise does not cost the points of another.
     hidden : True in the hidden tests (changes only the wording of messages).
     may_modify : arguments the exercise may change in place.
 
@@ -353,7 +471,7 @@ class Exercise:
 
     def _with_hint(self, message: str, args: tuple) -> str:
         hint = self.diagnose(args) if args else None
-        return f"`{self.name}`: {message}" + (f"\n  {HINT_PREFIX}{hint}" if hint else "")
+        return with_hint(f"`{self.name}`: {message}", hint)
 
     def diagnose(self, args: tuple) -> str | None:
         """The hint of the first known mistake that reproduces the student's answer."""
@@ -362,18 +480,42 @@ class Exercise:
         report = self._report(args, {})
         if self._failure(report, args):
             return None
-        got = report["result"]
+        return self.mistake_matching(report["result"], args)
+
+    def mistake_matching(self, got: Any, args: tuple, same: Callable[[Any, Any], bool] | None = None) -> str | None:
+        """The hint of the first known mistake whose value on ``args`` is ``got`` (by ``same``)."""
+        same = same or _close
         for mistake in self.mistakes:
             try:
-                wrong = self._reference_value(mistake.compute, args)
-            except Exception:
+                wrong = self.trusted_value(mistake.compute, args)
+            except Exception:  # noqa: BLE001  (a mistake that does not apply to these inputs)
                 continue
-            if _close(got, wrong):
+            if same(got, wrong):
                 return mistake.hint
         return None
 
+    def fail(self, message: str, got: Any = None, args: tuple | None = None) -> None:
+        """Raise :class:`CheckFailure` with ``message`` about this exercise; when ``args`` are given,
+        name the known mistake that gives ``got`` on them (plain results compared exactly)."""
+        __tracebackhide__ = True
+        hint = self.mistake_matching(got, args, same_result) if args is not None else None
+        raise CheckFailure(with_hint(f"`{self.name}`: {message}", hint))
+
+    def compare_with_hints(self, got: Any, want: Any, what: str, candidates: Sequence[tuple[Any, str]],
+                           rtol: float = 1e-7, atol: float = 1e-10, named: bool = False) -> None:
+        """:meth:`compare`, whose failure names the first ``(value, hint)`` of ``candidates`` that
+        ``got`` equals. ``named``: every message starts with the exercise's name."""
+        __tracebackhide__ = True
+        try:
+            self.compare(got, want, what, rtol=rtol, atol=atol)
+        except CheckFailure as failure:
+            message = str(failure)
+            if named and not message.startswith(f"`{self.name}`"):
+                message = f"`{self.name}`: {message}"
+            raise CheckFailure(with_hint(message, matching_hint(got, candidates))) from None
+
     @staticmethod
-    def _reference_value(fn: Callable, args: tuple, kwargs: dict | None = None) -> Any:
+    def trusted_value(fn: Callable, args: tuple, kwargs: dict | None = None) -> Any:
         """``fn`` (the reference or a mistake, trusted code) on copies of the arguments, quietly."""
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -381,7 +523,7 @@ class Exercise:
 
     def reference_value(self, *args: Any, **kwargs: Any) -> Any:
         """What the reference returns for ``args`` (on copies; warnings silenced)."""
-        return self._reference_value(self.reference, args, kwargs)
+        return self.trusted_value(self.reference, args, kwargs)
 
     def against_reference(self, *args: Any, what: str | Sequence[str] | None = None, rtol: float = 1e-7, atol: float = 1e-10) -> Any:
         """Call the student and the reference on the same ``args`` and compare everything returned."""

@@ -16,14 +16,23 @@ from typing import Callable
 import numpy as np
 
 import dlcore
-from dlcore.checks.core import CheckFailure, Exercise, Mistake, random_rng
+from dlcore.checks.core import CheckFailure, Exercise, Mistake, manifest, random_rng
+from dlcore.checks.problems import distinct_dims, random_network, random_shape
 
 ACTS = ("sigmoid", "relu", "tanh", "leaky_relu")
 _ACT_NAMES = ("sigmoid", "relu", "leaky_relu")  # activations that are exercises of this notebook
 
-
-def _random_shape(rng: np.random.Generator) -> tuple[int, ...]:
-    return tuple(int(n) for n in rng.integers(1, 7, size=rng.integers(1, 4)))
+#: The exercises of notebook 01, in order: name -> the graded functions it may call.
+MANIFEST = manifest({
+    "sigmoid": (),
+    "relu": (),
+    "leaky_relu": (),
+    "initialize_parameters": (),
+    "linear_forward": (),
+    "linear_activation_forward": ("linear_forward",) + _ACT_NAMES,
+    "model_forward": ("linear_activation_forward", "linear_forward") + _ACT_NAMES,
+    "compute_cost": (),
+})
 
 
 # --- activations --------------------------------------------------------------------
@@ -45,7 +54,7 @@ def sigmoid(student: Callable, hidden: bool = False) -> None:
     else:
         rng = random_rng()
         for _ in range(4):
-            ex.against_reference(rng.normal(0, 4, size=_random_shape(rng)), what="A")
+            ex.against_reference(rng.normal(0, 4, size=random_shape(rng)), what="A")
         ex.against_reference(rng.uniform(-1000, 1000, size=(3, 5)), what="A (for |Z| up to 1000)")
         ex.against_reference(np.array([[-1000.0, -710.0, 709.0, 1000.0]]), what="A (for |Z| up to 1000)")
     ex.done()
@@ -66,7 +75,7 @@ def relu(student: Callable, hidden: bool = False) -> None:
     else:
         rng = random_rng()
         for _ in range(4):
-            ex.against_reference(rng.normal(0, 3, size=_random_shape(rng)), what="A")
+            ex.against_reference(rng.normal(0, 3, size=random_shape(rng)), what="A")
     ex.done()
 
 
@@ -86,7 +95,7 @@ def leaky_relu(student: Callable, hidden: bool = False) -> None:
     else:
         rng = random_rng()
         for _ in range(4):
-            Z = rng.normal(0, 3, size=_random_shape(rng))
+            Z = rng.normal(0, 3, size=random_shape(rng))
             alpha = float(rng.uniform(0.02, 0.5))
             got = ex.call(Z, alpha)
             ex.compare(got, dlcore.leaky_relu(Z, alpha), "A", (Z, alpha))
@@ -164,12 +173,6 @@ def _layer_inputs(rng: np.random.Generator, n_prev: int, n: int, m: int) -> tupl
     return rng.normal(size=(n_prev, m)), rng.normal(size=(n, n_prev)), rng.normal(size=(n, 1))
 
 
-def _distinct_dims(rng: np.random.Generator) -> tuple[int, int, int]:
-    """Three different sizes, so that a transposed product cannot go unnoticed."""
-    n_prev, n, m = (int(v) for v in rng.choice(np.arange(1, 9), size=3, replace=False))
-    return n_prev, n, m
-
-
 def linear_forward(student: Callable, hidden: bool = False) -> None:
     """Check ``linear_forward(A_prev, W, b) -> (Z, (A_prev, W, b))``."""
     __tracebackhide__ = True
@@ -185,7 +188,7 @@ def linear_forward(student: Callable, hidden: bool = False) -> None:
     else:
         rng = random_rng()
         for _ in range(4):
-            ex.against_reference(*_layer_inputs(rng, *_distinct_dims(rng)), what=("Z", "cache"))
+            ex.against_reference(*_layer_inputs(rng, *distinct_dims(rng)), what=("Z", "cache"))
     ex.done()
 
 
@@ -201,7 +204,7 @@ def linear_activation_forward(student: Callable, hidden: bool = False) -> None:
     """Check all four activations, the cache ``(linear_cache, Z)``, and ValueError for unknown names."""
     __tracebackhide__ = True
     ex = Exercise("linear_activation_forward", student, dlcore.linear_activation_forward, hidden=hidden,
-                  isolate=("linear_forward",) + _ACT_NAMES)
+                  isolate=MANIFEST["linear_activation_forward"])
     if not hidden:
         A, W, b = np.array([[1.0, -2.0], [0.5, 1.0]]), np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([[0.0], [-1.0]])
         for act, want in _FORWARD_VISIBLE.items():
@@ -213,33 +216,17 @@ def linear_activation_forward(student: Callable, hidden: bool = False) -> None:
     else:
         rng = random_rng()
         for act in ACTS:
-            ex.against_reference(*_layer_inputs(rng, *_distinct_dims(rng)), act, what=(f"A ({act})", f"cache ({act})"))
+            ex.against_reference(*_layer_inputs(rng, *distinct_dims(rng)), act, what=(f"A ({act})", f"cache ({act})"))
     ex.raises(ValueError, *_layer_inputs(np.random.default_rng(0), 2, 3, 4), "softplus", what="..., activation='softplus'")
     ex.done()
 
 
 # --- model ------------------------------------------------------------------------------
-def _random_network(rng: np.random.Generator, L: int) -> tuple[np.ndarray, dict]:
-    dims = [int(n) for n in rng.integers(2, 7, size=L)] + [1]
-    m = int(rng.integers(3, 9))
-    while True:
-        params = {}
-        for l in range(1, L + 1):
-            params[f"W{l}"] = rng.normal(size=(dims[l], dims[l - 1])) * np.sqrt(2 / dims[l - 1])
-            params[f"b{l}"] = rng.normal(0, 0.5, size=(dims[l], 1))
-        X = rng.normal(size=(dims[0], m))
-        AL = dlcore.model_forward(X, params)[0]
-        # Keep the output away from 0 and 1: a saturated sigmoid makes dAL blow up and
-        # finite differences meaningless, which would test luck rather than the student.
-        if np.all((AL > 0.02) & (AL < 0.98)):
-            return X, params
-
-
 def model_forward(student: Callable, hidden: bool = False) -> None:
     """Check ``model_forward``: L-1 ReLU layers then sigmoid, ``AL`` (1, m) and L caches."""
     __tracebackhide__ = True
     ex = Exercise("model_forward", student, dlcore.model_forward, hidden=hidden,
-                  isolate=("linear_activation_forward", "linear_forward") + _ACT_NAMES, mistakes=[
+                  isolate=MANIFEST["model_forward"], mistakes=[
         Mistake(lambda X, p: _forward_with(X, p, "sigmoid", "sigmoid"), "hidden layers use ReLU; only the output layer uses sigmoid."),
         Mistake(lambda X, p: _forward_with(X, p, "relu", "relu"), "the output layer uses sigmoid, so that AL is a probability."),
     ])
@@ -255,7 +242,7 @@ def model_forward(student: Callable, hidden: bool = False) -> None:
     else:
         rng = random_rng()
         for L in (1, 2, 3, 4):
-            ex.against_reference(*_random_network(rng, L), what=(f"AL (L={L})", f"caches (L={L})"))
+            ex.against_reference(*random_network(rng, L), what=(f"AL (L={L})", f"caches (L={L})"))
     ex.done()
 
 

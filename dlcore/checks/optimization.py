@@ -19,14 +19,23 @@ from typing import Any, Callable
 import numpy as np
 
 import dlcore
-from dlcore.checks.core import CheckFailure, Exercise, Mistake, random_rng
+from dlcore.checks.core import CheckFailure, ColumnOrigins, Exercise, Mistake, manifest, random_rng
+
+#: The exercises of notebook 04, in order: name -> the graded functions it may call.
+MANIFEST = manifest({
+    "random_mini_batches": (),
+    "exponentially_weighted_average": (),
+    "initialize_velocity": (),
+    "update_parameters_with_momentum": (),
+    "update_parameters_with_rmsprop": (),
+    "initialize_adam": ("initialize_velocity",),
+    "update_parameters_with_adam": (),
+    "learning_rate_decay": (),
+    "schedule_lr_decay": ("learning_rate_decay",),
+    "exponential_decay": (),
+})
 
 # --- mini-batches -------------------------------------------------------------------------------
-
-
-def _column_lookup(X: np.ndarray) -> dict[bytes, int]:
-    """Original index of every column of ``X`` (its columns are all different)."""
-    return {np.ascontiguousarray(X[:, j]).tobytes(): j for j in range(X.shape[1])}
 
 
 def _batch_order(ex: Exercise, X: np.ndarray, Y: np.ndarray, size: int, batches: Any) -> np.ndarray:
@@ -51,7 +60,7 @@ def _batch_order(ex: Exercise, X: np.ndarray, Y: np.ndarray, size: int, batches:
             hint = " When m is a multiple of mini_batch_size there is no extra (empty) final batch."
         raise CheckFailure(f"`{name}` (m = {m}, mini_batch_size = {size}) must return ceil(m / mini_batch_size) = "
                            f"{want} mini-batches; got {len(batches)}.{hint}")
-    lookup = _column_lookup(X)
+    origins = ColumnOrigins(X)
     order = []
     for t, (batch, k) in enumerate(zip(batches, sizes)):
         if not isinstance(batch, (list, tuple)) or len(batch) != 2:
@@ -76,7 +85,7 @@ def _batch_order(ex: Exercise, X: np.ndarray, Y: np.ndarray, size: int, batches:
                 raise CheckFailure(f"`{name}`: {label}_t of mini-batch {t} has shape {arr.shape}, expected "
                                    f"({rows}, {k}) = ({label} rows, {columns}).{extra}")
         for j in range(k):
-            index = lookup.get(np.ascontiguousarray(Xt[:, j], dtype=X.dtype).tobytes())
+            index = origins.of(Xt[:, j])
             if index is None:
                 raise CheckFailure(f"`{name}`: column {j} of X_t in mini-batch {t} is not a column of X. Take whole "
                                    f"columns (examples) of X, unchanged: shuffle the columns, not the rows or values.")
@@ -245,7 +254,7 @@ def _with_activation_grads(rng: np.random.Generator, grads: dict, L: int) -> dic
 def _zeros_like_network(student: Callable, hidden: bool, name: str, what: Any) -> None:
     __tracebackhide__ = True
     ex = Exercise(name, student, getattr(dlcore, name), hidden=hidden,
-                  isolate=("initialize_velocity",) if name == "initialize_adam" else ())
+                  isolate=MANIFEST[name])
     rng = random_rng() if hidden else np.random.default_rng(41)
     if not hidden:
         params = {"W1": np.ones((3, 2)), "b1": np.ones((3, 1)), "W2": np.ones((1, 3)), "b2": np.ones((1, 1))}
@@ -490,7 +499,7 @@ def schedule_lr_decay(student: Callable, hidden: bool = False) -> None:
     """Check the staircase ``learning_rate0 / (1 + decay_rate * floor(epoch_num / time_interval))``."""
     __tracebackhide__ = True
     ref = dlcore.learning_rate_decay
-    ex = Exercise("schedule_lr_decay", student, dlcore.schedule_lr_decay, hidden=hidden, isolate=("learning_rate_decay",),
+    ex = Exercise("schedule_lr_decay", student, dlcore.schedule_lr_decay, hidden=hidden, isolate=MANIFEST["schedule_lr_decay"],
                   mistakes=[
         Mistake(lambda a, e, r, i=1000: ref(a, e / i, r),
                 "round epoch_num / time_interval down (np.floor or //): the rate stays constant for whole intervals."),

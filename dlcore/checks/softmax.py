@@ -12,8 +12,8 @@ from typing import Callable
 import numpy as np
 
 import dlcore
-from dlcore.checks.core import CheckFailure, Exercise, Mistake, random_rng
-from dlcore.checks.backward import _finite_difference_check
+from dlcore.checks.core import CheckFailure, Exercise, Mistake, finite_difference_check, manifest, random_rng
+from dlcore.checks.problems import random_one_hot
 from dlcore.gradcheck import check_gradients
 
 #: The worked example of the course notes: softmax([5, 2, -1, 3]) to three decimals.
@@ -22,6 +22,16 @@ WORKED_PROBABILITIES = np.array([[0.842], [0.042], [0.002], [0.114]])
 
 #: Functions of notebooks 01-05 that the forward pass of this notebook may call (given).
 _GIVEN_FORWARD = ("linear_activation_forward", "linear_forward", "relu")
+
+#: The exercises of notebook 06, in order: name -> the graded functions it may call.
+MANIFEST = manifest({
+    "softmax": (),
+    "one_hot": (),
+    "softmax_cross_entropy": (),
+    "softmax_cross_entropy_backward": (),
+    "model_forward_softmax": ("softmax",) + _GIVEN_FORWARD,
+    "predict_classes": ("model_forward_softmax", "softmax") + _GIVEN_FORWARD,
+})
 
 
 _WHOLE_SUM = "divide by the sum of each column (axis=0, keepdims=True), not by the sum of the whole array."
@@ -36,12 +46,6 @@ def _dims(rng: np.random.Generator) -> tuple[int, int]:
     C = int(rng.integers(2, 9))
     m = int(rng.choice([k for k in range(1, 10) if k != C]))
     return C, m
-
-
-def _random_one_hot(rng: np.random.Generator, C: int, m: int) -> np.ndarray:
-    Y = np.zeros((C, m))
-    Y[rng.integers(0, C, m), np.arange(m)] = 1.0
-    return Y
 
 
 # --- softmax -----------------------------------------------------------------------------
@@ -163,7 +167,7 @@ def softmax_cross_entropy(student: Callable, hidden: bool = False) -> None:
         for _ in range(4):
             C, m = _dims(rng)
             AL = dlcore.softmax(rng.normal(0, 2, size=(C, m)))
-            ex.against_reference(AL, _random_one_hot(rng, C, m), what="the cost")
+            ex.against_reference(AL, random_one_hot(rng, C, m), what="the cost")
     ex.done()
 
 
@@ -187,12 +191,12 @@ def softmax_cross_entropy_backward(student: Callable, hidden: bool = False) -> N
         rng = random_rng()
         for _ in range(4):
             C, m = _dims(rng)
-            Z, Y = rng.normal(0, 2, size=(C, m)), _random_one_hot(rng, C, m)
+            Z, Y = rng.normal(0, 2, size=(C, m)), random_one_hot(rng, C, m)
             AL = dlcore.softmax(Z)
             dZ = ex.against_reference(AL, Y, what="dZL")
             # m * cost(softmax(Z)) has the per-example gradient dZL with respect to Z.
             cost = lambda z: m * dlcore.softmax_cross_entropy(dlcore.softmax(z), Y)  # noqa: E731
-            _finite_difference_check("softmax_cross_entropy_backward", check_gradients(cost, Z.copy(), dZ), "dZL")
+            finite_difference_check("softmax_cross_entropy_backward", check_gradients(cost, Z.copy(), dZ), "dZL")
     ex.done()
 
 
@@ -226,7 +230,7 @@ def model_forward_softmax(student: Callable, hidden: bool = False) -> None:
     """Check ``model_forward_softmax``: L-1 ReLU layers then softmax, ``AL`` (C, m) and L caches."""
     __tracebackhide__ = True
     ex = Exercise("model_forward_softmax", student, dlcore.model_forward_softmax, hidden=hidden,
-                  isolate=("softmax",) + _GIVEN_FORWARD, mistakes=[
+                  isolate=MANIFEST["model_forward_softmax"], mistakes=[
         Mistake(lambda X, p: _forward_then(X, p, lambda Z: dlcore.softmax(dlcore.relu(Z))),
                 "the output layer has no ReLU: apply softmax directly to Z[L] = W[L] A[L-1] + b[L]."),
         Mistake(lambda X, p: _forward_then(X, p, dlcore.sigmoid),
@@ -263,7 +267,7 @@ def predict_classes(student: Callable, hidden: bool = False) -> None:
         return dlcore.model_forward_softmax(X, p)[0]
 
     ex = Exercise("predict_classes", student, dlcore.predict_classes, hidden=hidden,
-                  isolate=("model_forward_softmax", "softmax") + _GIVEN_FORWARD, mistakes=[
+                  isolate=MANIFEST["predict_classes"], mistakes=[
         Mistake(lambda X, p: np.argmax(probabilities(X, p), axis=1),
                 "the classes are the rows and the examples the columns: take the argmax over axis=0."),
         Mistake(lambda X, p: np.argmax(probabilities(X, p), axis=0)[None, :],
