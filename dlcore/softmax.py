@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.layers import linear_activation_backward, linear_activation_forward, linear_backward, linear_forward
-from dlcore.validation import as_array, num_layers
+from dlcore.validation import as_array, class_labels, num_layers
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
@@ -38,35 +38,6 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return E / E.sum(axis=0, keepdims=True)
 
 
-def _integer_labels(y, name: str, C: int) -> np.ndarray:
-    """Return labels of shape (m,) or (1, m) as a 1-D int64 array in ``[0, C)``, or raise."""
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim != 1:
-        raise ValueError(f"`{name}` must hold integer labels of shape (m,) or (1, m); got shape {np.shape(y)}.")
-    if arr.size == 0:
-        raise ValueError(f"`{name}` must not be empty; got shape {np.shape(y)}.")
-    if arr.dtype.kind not in "iub":
-        try:
-            as_float = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"`{name}` must hold integer labels; got dtype {arr.dtype}.") from None
-        bad = ~np.isfinite(as_float) | (as_float != np.round(as_float))
-        if bad.any():
-            raise ValueError(
-                f"`{name}` must hold whole-number labels; got {float(as_float[bad][0])} at position {int(np.argmax(bad))}."
-            )
-        arr = as_float
-    labels = arr.astype(np.int64)
-    bad = (labels < 0) | (labels >= C)
-    if bad.any():
-        raise ValueError(
-            f"`{name}` must hold labels in [0, {C}) (C = {C} classes); got {labels[bad][0]} at position {int(np.argmax(bad))}."
-        )
-    return labels
-
-
 def _check_num_classes(C, name: str = "C") -> int:
     if isinstance(C, (bool, np.bool_)) or not isinstance(C, (int, np.integer)) or C < 1:
         raise ValueError(f"`{name}` must be a positive integer number of classes; got {C!r}.")
@@ -85,7 +56,7 @@ def one_hot(y: np.ndarray, C: int) -> np.ndarray:
            [1., 0., 0.]])
     """
     C = _check_num_classes(C)
-    labels = _integer_labels(y, "y", C)
+    labels = class_labels(y, "y", C)
     Y = np.zeros((C, labels.size))
     Y[labels, np.arange(labels.size)] = 1.0
     return Y

@@ -13,7 +13,7 @@ from typing import Any, Hashable, Sequence
 
 import numpy as np
 
-from dlcore.validation import as_array, check_positive, check_rng
+from dlcore.validation import as_array, check_positive, check_rng, class_labels, label_vector
 
 GAPS = ("avoidable_bias", "variance", "data_mismatch")
 
@@ -70,20 +70,8 @@ def train_dev_test_split(
 # --- metrics --------------------------------------------------------------------------
 
 
-def _label_vector(y: Any, name: str) -> np.ndarray:
-    """Return labels of shape (m,) or (1, m) as a non-empty 1-D array, or raise."""
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim != 1:
-        raise ValueError(f"`{name}` must be a label vector of shape (m,) or (1, m); got shape {np.shape(y)}.")
-    if arr.size == 0:
-        raise ValueError(f"`{name}` must not be empty.")
-    return arr
-
-
 def _label_pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    t, p = _label_vector(y_true, "y_true"), _label_vector(y_pred, "y_pred")
+    t, p = label_vector(y_true, "y_true"), label_vector(y_pred, "y_pred")
     if t.size != p.size:
         raise ValueError(f"`y_true` and `y_pred` must label the same m examples; got {t.size} and {p.size} labels.")
     return t, p
@@ -120,16 +108,6 @@ def precision_recall_f1(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, 
     return precision, recall, f1
 
 
-def _class_labels(y: np.ndarray, name: str, C: int) -> np.ndarray:
-    if y.dtype.kind not in "biuf" or not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-        raise ValueError(f"`{name}` must hold integer class labels; got dtype {y.dtype} with values {y[:5].tolist()}.")
-    labels = y.astype(np.int64)
-    bad = (labels < 0) | (labels >= C)
-    if bad.any():
-        raise ValueError(f"`{name}` must hold labels in [0, {C}) for num_classes = {C}; got {labels[bad][0]}.")
-    return labels
-
-
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
     """Count matrix ``M[i, j]`` = number of examples of true class i predicted as j.
 
@@ -146,7 +124,7 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -
         raise ValueError(f"`num_classes` must be a positive integer; got {num_classes!r}.")
     C = int(num_classes)
     t, p = _label_pair(y_true, y_pred)
-    t, p = _class_labels(t, "y_true", C), _class_labels(p, "y_pred", C)
+    t, p = class_labels(t, "y_true", C), class_labels(p, "y_pred", C)
     return np.bincount(t * C + p, minlength=C * C).reshape(C, C).astype(np.int64)
 
 

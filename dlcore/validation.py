@@ -137,3 +137,42 @@ def num_layers(parameters: Any) -> int:
                     f"`parameters['W{l}']` has {W.shape[1]} columns but layer {l-1} has {prev} units."
                 )
     return L
+
+
+def label_vector(y: Any, name: str) -> np.ndarray:
+    """Return labels of shape (m,) or (1, m) as a non-empty 1-D array, or raise ``ValueError``."""
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 1:
+        raise ValueError(f"`{name}` must hold labels of shape (m,) or (1, m); got shape {np.shape(y)}.")
+    if arr.size == 0:
+        raise ValueError(f"`{name}` must not be empty; got shape {np.shape(y)}.")
+    return arr
+
+
+def class_labels(y: Any, name: str, C: int) -> np.ndarray:
+    """Return labels of shape (m,) or (1, m) as a 1-D int64 array in ``[0, C)``, or raise ``ValueError``.
+
+    Whole-number floats (``3.0``) are accepted; anything else (``2.5``, NaN, strings) is refused, and
+    a label outside the range is named with its position.
+    """
+    arr = label_vector(y, name)
+    if arr.dtype.kind not in "iub":
+        try:
+            as_float = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"`{name}` must hold integer labels; got dtype {arr.dtype}.") from None
+        bad = ~np.isfinite(as_float) | (as_float != np.round(as_float))
+        if bad.any():
+            raise ValueError(
+                f"`{name}` must hold integer labels (whole numbers); got {float(as_float[bad][0])} at position {int(np.argmax(bad))}."
+            )
+        arr = as_float
+    labels = arr.astype(np.int64)
+    bad = (labels < 0) | (labels >= C)
+    if bad.any():
+        raise ValueError(
+            f"`{name}` must hold labels in [0, {C}) ({C} classes); got {labels[bad][0]} at position {int(np.argmax(bad))}."
+        )
+    return labels
