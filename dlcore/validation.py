@@ -137,3 +137,14 @@ def num_layers(parameters: Any) -> int:
                     f"`parameters['W{l}']` has {W.shape[1]} columns but layer {l-1} has {prev} units."
                 )
     return L
+
+
+def check_beta(beta: Any, name: str) -> float:
+    """Return ``beta`` (a scalar, e.g. a decay rate of an average) as a float if it lies in [0, 1), else raise ``ValueError`` naming ``name``."""
+    try:
+        b = float(beta)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a number in [0, 1); got {beta!r}.") from None
+    if not 0.0 <= b < 1.0:
+        raise ValueError(f"`{name}` must lie in [0, 1); got {beta!r}.")
+    return b

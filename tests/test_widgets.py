@@ -184,7 +184,7 @@ def test_regularized_network_is_the_training_loop_of_dlcore_train():
     initialisation and dropout masks): the same parameters and accuracies, to rounding."""
     from dlcore.train import train
 
-    X, Y, X_dev, Y_dev = widgets._overfitting_data(0)
+    X, Y, X_dev, Y_dev = widgets.initialization_regularization.overfitting_data(0)
     for keep_prob, lambd in ((1.0, 0.0), (0.7, 0.3)):
         run = widgets.train_regularized_network(X, Y, X_dev, Y_dev, (2, 12, 8, 1), keep_prob=keep_prob, lambd=lambd,
                                                 num_epochs=30, learning_rate=0.03, record_every=1, seed=4)
