@@ -17,9 +17,10 @@ from matplotlib.ticker import NullLocator
 
 from dlcore.data import make_rng, spirals
 from dlcore.initialization import initialize_parameters_deep
-from dlcore.optim import initialize_adam, update_parameters_with_adam
 from dlcore.plots import CLASS_COLORS, class_labels
-from dlcore.softmax import model_backward_softmax, model_forward_softmax, one_hot, softmax, softmax_cross_entropy
+from dlcore.network import Network
+from dlcore.softmax import model_forward_softmax, one_hot, softmax
+from dlcore.train import Trainer, run_epochs
 from dlcore.validation import as_array
 from dlcore.widgets.base import STYLE, BlitExplorer, Explorer, in_slices, new_figure
 
@@ -88,25 +89,28 @@ def softmax_training_snapshots(
     learning_rate: float = 0.01,
     seed: int = 0,
 ) -> tuple[dict[int, dict[str, np.ndarray]], np.ndarray]:
-    """Train a softmax network with Adam (dlcore reference functions), keeping snapshots.
+    """Train a softmax network with full-batch Adam (:func:`dlcore.train.run_epochs`), keeping snapshots.
 
-    X : (n0, m).  Y : one-hot (C, m).  layer_dims : ``[n0, ..., C]``, He initialisation.
+    X : (n0, m).  Y : one-hot (C, m), C >= 2.  layer_dims : ``[n0, ..., C]``, He initialisation
+    (``seed``); Adam with :func:`dlcore.train.train`'s default settings.
     Returns ``(snapshots, costs)``: ``{epoch: parameters}`` for epochs 0, every, 2 every,
     ..., num_epochs (the parameters *before* that epoch's update; ``num_epochs`` holds the
-    final ones) and the cost of each epoch, (num_epochs,).
+    final ones) and the cost of each epoch (before its update), (num_epochs,).
     """
     X, Y = as_array(X, "X", ndim=2), as_array(Y, "Y", ndim=2)
-    parameters = initialize_parameters_deep(list(layer_dims), "he", make_rng(seed=seed))
-    v, s = initialize_adam(parameters)
-    snapshots, costs = {}, np.zeros(num_epochs)
-    for epoch in range(num_epochs):
-        if epoch % every == 0:
-            snapshots[epoch] = parameters
-        AL, caches = model_forward_softmax(X, parameters)
-        costs[epoch] = softmax_cross_entropy(AL, Y)
-        grads = model_backward_softmax(AL, Y, caches)
-        parameters, v, s = update_parameters_with_adam(parameters, grads, v, s, epoch + 1, learning_rate)
-    snapshots[num_epochs] = parameters
+    dims = [int(n) for n in layer_dims]
+    if dims[0] != X.shape[0] or dims[-1] != Y.shape[0] or Y.shape[0] < 2 or Y.shape[1] != X.shape[1]:
+        raise ValueError(f"`layer_dims` {dims} must start with X's {X.shape[0]} rows and end with Y's C >= 2 rows, "
+                         f"and `Y` {Y.shape} (one-hot) must have one column per example of `X` {X.shape}.")
+    parameters = initialize_parameters_deep(dims, "he", make_rng(seed=seed))
+    trainer = Trainer(Network.create(parameters, "multiclass"), "adam")
+    snapshots = {0: {key: value.copy() for key, value in parameters.items()}}
+
+    def keep(epoch: int, cost: float, lr: float) -> None:
+        if (epoch + 1) % every == 0 or epoch + 1 == num_epochs:
+            snapshots[epoch + 1] = {key: value.copy() for key, value in trainer.net.parameters.items()}
+
+    costs, _ = run_epochs(trainer, X, Y, num_epochs, learning_rate=learning_rate, on_epoch=keep)
     return snapshots, costs
 
 
