@@ -23,7 +23,9 @@ descriptions), :func:`in_slices` and :func:`region_colors` (decision regions), a
 """
 from __future__ import annotations
 
+import base64
 import io
+import sys
 import warnings
 from typing import Callable, Mapping, Sequence
 
@@ -107,17 +109,34 @@ class Explorer(widgets.VBox):
     def _on_change(self, change) -> None:
         # In a notebook, an error in the callback (say, in the student's own function) is
         # shown in the output area under the controls instead of being lost in a log.
-        with self.output:
+        try:
             self.refresh()
+        except Exception:
+            if not in_ipython():
+                raise
+            self.output.outputs = (_error_output(),)
 
     def _show(self) -> None:
         if not in_ipython():  # plain Python (tests, benchmarks): nothing to display into
             return
-        from IPython.display import Image, clear_output, display
+        # The picture is put in the Output widget by setting its outputs (one state update,
+        # which replaces the previous picture), never by displaying inside `with self.output:`.
+        # That block makes the widget capture the running cell's messages, and a client that
+        # runs notebooks without a browser (nbclient, nbconvert, grading) then mirrors every
+        # captured output back to the kernel on the shell channel while it waits there for the
+        # cell's reply: the reply can go unnoticed until the client's cell timeout expires.
+        png = base64.b64encode(self.render_png()).decode("ascii")
+        self.output.outputs = ({"output_type": "display_data", "metadata": {},
+                                "data": {"image/png": png, "text/plain": "<IPython.core.display.Image object>"}},)
 
-        with self.output:
-            clear_output(wait=True)
-            display(Image(data=self.render_png(), format="png"))
+
+def _error_output() -> dict:
+    """The exception being handled as a notebook ``error`` output (the traceback IPython would show)."""
+    etype, evalue, tb = sys.exc_info()
+    from IPython import get_ipython
+
+    lines = get_ipython().InteractiveTB.structured_traceback(etype, evalue, tb)
+    return {"output_type": "error", "ename": etype.__name__, "evalue": str(evalue), "traceback": lines}
 
 
 def new_figure(width: float, height: float, ncols: int = 1):
