@@ -283,6 +283,7 @@ def l2_penalty(parameters: dict[str, np.ndarray], lambd: float, m: int) -> float
 
 
 def output_accuracy(AL: np.ndarray, Y: np.ndarray, task: str) -> float:
+    """Fraction of the m examples classified right: ``AL`` (1, m) / (C, m) outputs, ``Y`` 0/1 (1, m) / one-hot (C, m)."""
     if task == "binary":
         return float(np.mean((AL > 0.5) == (Y > 0.5)))
     return float(np.mean(np.argmax(AL, axis=0) == np.argmax(Y, axis=0)))

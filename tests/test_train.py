@@ -495,3 +495,62 @@ def test_cross_entropy_is_that_of_dlcore_losses():
     P = softmax(3 * rng.standard_normal((4, 30)))
     Yc = one_hot(rng.integers(0, 4, 30), 4)
     assert cross_entropy(P, Yc, "multiclass") == softmax_cross_entropy(np.clip(P, 1e-15, 1 - 1e-15), Yc)
+
+
+# ------------------------------------------------------- the public loop (dlcore.train.run_epochs)
+
+
+def test_run_epochs_is_the_loop_of_train_and_its_hooks_stop_it():
+    from dlcore.train import Trainer, run_epochs
+
+    X, Y = data.moons(m=120, noise=0.2, seed=0)
+    dims = [2, 8, 1]
+    reference = train(X, Y, dims, optimizer="adam", learning_rate=0.01, num_epochs=30, seed=4, progress=False)
+    rng = np.random.default_rng(4)
+    trainer = Trainer(Network.create(initialize_parameters_deep(dims, "he", rng), "binary"), "adam")
+    seen = []
+    costs, diverged = run_epochs(trainer, X, Y.astype(np.float64), 30, learning_rate=0.01,
+                                 on_epoch=lambda epoch, cost, lr: seen.append((epoch, cost, lr)))
+    assert not diverged and costs.shape == (30,)
+    assert [c for _, c, _ in seen] == costs.tolist() == reference.history["cost"]
+    for key, value in reference.parameters.items():
+        np.testing.assert_array_equal(trainer.net.parameters[key], value)
+
+    trainer = Trainer(Network.create(initialize_parameters_deep(dims, "he", rng), "binary"), "gd")
+    costs, diverged = run_epochs(trainer, X, Y.astype(np.float64), 30, learning_rate=lambda epoch: 0.1,
+                                 on_epoch=lambda epoch, cost, lr: epoch == 4)
+    assert not diverged and trainer.optimizer.t == 5
+    assert np.isfinite(costs[:5]).all() and np.isnan(costs[5:]).all()
+
+
+def test_run_epochs_stops_at_divergence_before_updating():
+    from dlcore.train import Trainer, run_epochs
+
+    X, Y = data.moons(m=60, seed=0)
+    trainer = Trainer(Network.create(initialize_parameters_deep([2, 8, 1], "he", np.random.default_rng(0)),
+                                     "binary"), "gd")
+    seen = []
+    with np.errstate(all="ignore"):
+        costs, diverged = run_epochs(trainer, X, Y.astype(np.float64), 50, learning_rate=1e100,
+                                     stop_on_divergence=True, on_epoch=lambda epoch, cost, lr: seen.append(epoch))
+    assert diverged
+    stop = trainer.optimizer.t  # the updates made: none for the step that found the output not finite
+    assert 0 < stop < 50 and seen == list(range(stop))
+    assert np.isfinite(costs[:stop]).all() and np.isnan(costs[stop:]).all()
+
+
+def test_network_create_and_trainer_check_their_arguments():
+    from dlcore.train import Trainer
+
+    p = initialize_parameters_deep([3, 4, 2], "he", np.random.default_rng(0))
+    net = Network.create(p, "multiclass", batchnorm=True)
+    assert net.L == 2 and net.parameters["W1"] is not p["W1"]
+    np.testing.assert_array_equal(net.bn_parameters["gamma1"], np.ones((4, 1)))
+    np.testing.assert_array_equal(net.bn_running["var1"], np.ones((4, 1)))
+    assert sorted(net.bn_parameters) == ["beta1", "gamma1"] and sorted(net.bn_running) == ["mean1", "var1"]
+    with pytest.raises(ValueError, match="`task`"):
+        Network.create(p, "regression")
+    with pytest.raises(ValueError, match="`optimizer`"):
+        Trainer(Network.create(p, "multiclass"), "sgd")
+    with pytest.raises(ValueError, match="`beta1`"):
+        Trainer(Network.create(p, "multiclass"), "adam", beta1=1.0)

@@ -27,12 +27,13 @@ import base64
 import io
 import sys
 import warnings
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 from dlcore.network import Network
 from dlcore.train import Trainer, run_epochs
@@ -139,7 +140,7 @@ def _error_output() -> dict:
     return {"output_type": "error", "ename": etype.__name__, "evalue": str(evalue), "traceback": lines}
 
 
-def new_figure(width: float, height: float, ncols: int = 1):
+def new_figure(width: float, height: float, ncols: int = 1) -> tuple[Figure, Any]:
     """A figure of ``width`` x ``height`` inches with ``ncols`` axes in a row: ``(figure, axes)``.
 
     ``axes`` is one Axes for ``ncols == 1``, else an array (ncols,) of them.
@@ -238,7 +239,7 @@ def in_slices(predict: Callable[[np.ndarray], np.ndarray], size: int = 512) -> C
     return sliced
 
 
-def region_colors(image) -> np.ndarray:
+def region_colors(image: AxesImage) -> np.ndarray:
     """The RGBA bytes (k, 4) of classes 0..k-1 in ``image``'s colour map (from :func:`plot_decision_boundary`).
 
     An explorer then sets the image to ``colors[labels]``: an RGBA image of bytes is drawn

@@ -116,6 +116,11 @@ def learning_rate_sweep(
 
     All K networks start from the same He-initialised weights and train side by side
     (one batched matrix product per layer for all of them), full batch, on ``X, Y``.
+    (Plain gradient descent on a fixed small network, batched: the one training loop of
+    :func:`dlcore.train.run_epochs` would train the K networks one after the other, about
+    5 times slower for the 81 rates of :func:`random_search_explorer`; and at learning rates
+    above about 40, where training is chaotic, the dev cost depends on rounding, so that
+    notebook 07's sweep curve would change at a point.)
     X, Y, X_dev, Y_dev : binary data (default: 200 + 200 two-moons points, noise 0.25).
     Returns (K,) float64: the cross-entropy on the dev set; ``inf`` where training diverged.
 
