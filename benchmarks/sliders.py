@@ -88,7 +88,7 @@ def _trains_a_network(make, kwargs: dict) -> bool:
                 seen.update(("backward", "update"))
             elif "backward" in name:
                 seen.add("backward")
-            elif name.startswith("update_parameters") or name == "_train_step":
+            elif name.startswith("update_parameters") or name == "train_step":
                 seen.add("update")
 
     sys.setprofile(hook)

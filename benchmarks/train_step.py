@@ -66,7 +66,8 @@ import numpy as np  # noqa: E402
 from dlcore.initialization import initialize_parameters_deep  # noqa: E402
 from dlcore.optim import initialize_adam, update_parameters_with_adam  # noqa: E402
 from dlcore.softmax import model_backward_softmax, model_forward_softmax, one_hot  # noqa: E402
-from dlcore.train import _Network, _train_step, _Trainer  # noqa: E402
+from dlcore.network import Network  # noqa: E402
+from dlcore.train import Trainer, train_step  # noqa: E402
 
 LAYER_DIMS = [784, 512, 256, 10]
 BATCH = 256
@@ -84,10 +85,10 @@ def make_problem(seed: int = 0):
 
 def training_loop_step(X, Y, parameters, learning_rate: float = 0.001):
     """A function taking one step of :mod:`dlcore.train`'s loop (its state kept between calls)."""
-    net = _Network({k: v.copy() for k, v in parameters.items()}, "multiclass")
-    trainer = _Trainer(net, "adam", beta1=0.9, beta2=0.999, epsilon=1e-8)
+    net = Network({k: v.copy() for k, v in parameters.items()}, "multiclass")
+    trainer = Trainer(net, "adam", beta1=0.9, beta2=0.999, epsilon=1e-8)
     rng = np.random.default_rng(0)
-    return lambda: _train_step(X, Y, trainer, learning_rate, 0.0, 1.0, 0.9, rng)
+    return lambda: train_step(X, Y, trainer, learning_rate, 0.0, 1.0, 0.9, rng)
 
 
 def graded_functions_step(X, Y, parameters, learning_rate: float = 0.001):
@@ -107,7 +108,7 @@ def graded_functions_step(X, Y, parameters, learning_rate: float = 0.001):
 def matmul_floor(X, dZ, p, with_dA0: bool):
     """A function doing only the matrix products of the step (dZ stands in for the backward signals).
 
-    The products of :func:`dlcore.train._forward` and :func:`dlcore.train._backward` (and
+    The products of :func:`dlcore.network.forward_pass` and :func:`dlcore.network.backward_pass` (and
     with ``with_dA0`` the graded functions' ``dA0``), with the same operands (the
     transposes are views, as there), each written into an array allocated here once (the
     training loop reuses its arrays from one step to the next).

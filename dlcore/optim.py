@@ -15,18 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dlcore.validation import as_array, check_int, check_positive, check_rng, num_layers
-
-
-def _check_beta(beta: Any, name: str) -> float:
-    """Return ``beta`` as float if it lies in [0, 1), else raise ``ValueError``."""
-    try:
-        b = float(beta)
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a number in [0, 1); got {beta!r}.") from None
-    if not 0.0 <= b < 1.0:
-        raise ValueError(f"`{name}` must lie in [0, 1); got {beta!r}.")
-    return b
+from dlcore.validation import as_array, check_beta, check_int, check_positive, check_rng, num_layers
 
 
 def _check_like_parameters(parameters: dict[str, np.ndarray], d: Any, name: str) -> int:
@@ -102,7 +91,7 @@ def exponentially_weighted_average(values: np.ndarray, beta: float, bias_correct
     theta = as_array(values, "values")
     if theta.ndim == 0:
         raise ValueError("`values` must be a sequence (T,) of values, not a single number.")
-    beta = _check_beta(beta, "beta")
+    beta = check_beta(beta, "beta")
     out = np.empty_like(theta)
     v = np.zeros_like(theta[0])
     for t in range(theta.shape[0]):
@@ -143,7 +132,7 @@ def update_parameters_with_momentum(
     """
     L = _check_like_parameters(parameters, grads, "grads")
     _check_like_parameters(parameters, v, "v")
-    beta = _check_beta(beta, "beta")
+    beta = check_beta(beta, "beta")
     lr = check_positive(learning_rate, "learning_rate", allow_zero=True)
     new_parameters, new_v = {}, {}
     for key, gkey in _keys(L):
@@ -172,7 +161,7 @@ def update_parameters_with_rmsprop(
     """
     L = _check_like_parameters(parameters, grads, "grads")
     _check_like_parameters(parameters, s, "s")
-    beta2 = _check_beta(beta2, "beta2")
+    beta2 = check_beta(beta2, "beta2")
     lr = check_positive(learning_rate, "learning_rate", allow_zero=True)
     epsilon = check_positive(epsilon, "epsilon")
     new_parameters, new_s = {}, {}
@@ -217,8 +206,8 @@ def update_parameters_with_adam(
     _check_like_parameters(parameters, s, "s")
     step = check_int(t, "t", meaning="the step number, counting from 1")
     lr = check_positive(learning_rate, "learning_rate", allow_zero=True)
-    beta1 = _check_beta(beta1, "beta1")
-    beta2 = _check_beta(beta2, "beta2")
+    beta1 = check_beta(beta1, "beta1")
+    beta2 = check_beta(beta2, "beta2")
     epsilon = check_positive(epsilon, "epsilon")
 
     # Bias corrections folded into two scalars (exact algebra, not an approximation):

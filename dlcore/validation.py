@@ -176,3 +176,14 @@ def class_labels(y: Any, name: str, C: int) -> np.ndarray:
             f"`{name}` must hold labels in [0, {C}) ({C} classes); got {labels[bad][0]} at position {int(np.argmax(bad))}."
         )
     return labels
+
+
+def check_beta(beta: Any, name: str) -> float:
+    """Return ``beta`` (a scalar, e.g. a decay rate of an average) as a float if it lies in [0, 1), else raise ``ValueError`` naming ``name``."""
+    try:
+        b = float(beta)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a number in [0, 1); got {beta!r}.") from None
+    if not 0.0 <= b < 1.0:
+        raise ValueError(f"`{name}` must lie in [0, 1); got {beta!r}.")
+    return b

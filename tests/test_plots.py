@@ -170,3 +170,64 @@ def test_no_function_calls_show(monkeypatch):
     X, Y = data.moons(m=20, seed=0)
     plots.plot_decision_boundary(lambda P: P[0] > 0, X, Y, resolution=10)
     plots.plot_loss_surface_paths(bowl, {"GD": np.array([[1.0, 1.0], [0.5, 0.5]])})
+
+
+# ------------------------------------------------------------------- digit images
+
+
+def _digit_like(k: int, seed: int = 0) -> np.ndarray:
+    """k random 'digit' columns (64, k) with pixels in [0, 1]."""
+    return np.random.default_rng(seed).random((64, k))
+
+
+def test_plot_digit_shows_a_column_as_its_8x8_image_read_row_by_row():
+    x = np.arange(64) / 63.0
+    ax = plots.plot_digit(x, title="3")
+    image = ax.images[0]
+    np.testing.assert_array_equal(image.get_array(), x.reshape(8, 8))
+    assert image.get_array()[0, 7] == x[7] and image.get_array()[1, 0] == x[8]  # row by row
+    assert image.get_clim() == (0.0, 1.0)
+    assert ax.get_title() == "3"
+    assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
+    column = plots.plot_digit(x.reshape(64, 1)).images[0].get_array()
+    np.testing.assert_array_equal(column, x.reshape(8, 8))
+
+
+def test_plot_digit_scales_values_outside_0_1_to_their_range():
+    x = np.linspace(-2.0, 3.0, 64)  # e.g. normalised pixels
+    assert plots.plot_digit(x).images[0].get_clim() == (-2.0, 3.0)
+
+
+def test_plot_digits_grid_with_labels_and_predictions():
+    X = _digit_like(13)
+    labels = np.arange(13) % 10
+    axes = plots.plot_digits(X, labels, ncols=5)
+    assert axes.shape == (13,)
+    for i, ax in enumerate(axes):
+        np.testing.assert_array_equal(ax.images[0].get_array(), X[:, i].reshape(8, 8))
+        assert ax.get_title() == str(labels[i])
+    figure = axes[0].figure
+    assert len(figure.axes) == 15  # a 3 x 5 grid, two cells hidden
+    assert sum(ax.axison for ax in figure.axes) == 13
+    predicted = labels.copy()
+    predicted[2] = 7
+    axes = plots.plot_digits(X, labels.reshape(1, -1), predicted=predicted.reshape(1, -1))
+    assert axes[2].get_title() == "7 (2)" and axes[3].get_title() == "3 (3)"
+    assert axes[2].title.get_color() != axes[3].title.get_color()  # the error stands out
+    one = plots.plot_digits(X[:, 0])
+    assert one.shape == (1,)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: plots.plot_digits(np.zeros((63, 2))), "`X`"),
+    (lambda: plots.plot_digits(np.zeros((64, 0))), "`X`"),
+    (lambda: plots.plot_digits(np.full((64, 2), np.nan)), "`X`"),
+    (lambda: plots.plot_digits(np.zeros((64, 2)), [1, 2, 3]), "`labels`"),
+    (lambda: plots.plot_digits(np.zeros((64, 2)), [1, 2], predicted=[1]), "`predicted`"),
+    (lambda: plots.plot_digits(np.zeros((64, 2)), predicted=[1, 2]), "`predicted` needs `labels`"),
+    (lambda: plots.plot_digits(np.zeros((64, 2)), ncols=0), "`ncols`"),
+    (lambda: plots.plot_digit(np.zeros((64, 2))), "`x`"),
+])
+def test_plot_digits_bad_arguments(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

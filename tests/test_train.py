@@ -10,7 +10,8 @@ from dlcore.initialization import initialize_parameters_deep
 from dlcore.regularization import early_stopping
 from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay
 from dlcore.softmax import one_hot
-from dlcore.train import TrainResult, _backward, _cross_entropy, _forward, _l2_penalty, _Network, train
+from dlcore.network import Network, backward_pass, cross_entropy, forward_pass, l2_penalty
+from dlcore.train import TrainResult, train
 
 
 @pytest.fixture(scope="module")
@@ -243,16 +244,16 @@ def test_backward_matches_finite_differences_with_batchnorm_dropout_and_l2(task,
         weights = {k: v for k, v in p.items() if k[0] in "Wb" and k[1:].isdigit()}
         bn = {k: v for k, v in p.items() if k not in weights}
         running = {f"{s}{l}": np.zeros((dims[l], 1)) for l in range(1, len(dims) - 1) for s in ("mean", "var")}
-        return _Network(weights, task, bn, running)
+        return Network(weights, task, bn, running)
 
     def cost(p):
         net = network(p)
-        AL, _ = _forward(X, net, training=True, keep_prob=keep_prob, rng=np.random.default_rng(1))  # same masks
-        return _cross_entropy(AL, Y, task) + _l2_penalty(net.parameters, lambd, m)
+        AL, _ = forward_pass(X, net, training=True, keep_prob=keep_prob, rng=np.random.default_rng(1))  # same masks
+        return cross_entropy(AL, Y, task) + l2_penalty(net.parameters, lambd, m)
 
     net = network(params)
-    AL, caches = _forward(X, net, training=True, keep_prob=keep_prob, rng=np.random.default_rng(1))
-    grads, bn_grads = _backward(AL, Y, caches, net, keep_prob, lambd)
+    AL, caches = forward_pass(X, net, training=True, keep_prob=keep_prob, rng=np.random.default_rng(1))
+    grads, bn_grads = backward_pass(AL, Y, caches, net, keep_prob, lambd)
     report = check_gradients(cost, params, {**grads, **bn_grads}, threshold=1e-6)
     assert report.passed, str(report)
 
@@ -364,12 +365,12 @@ def test_flat_optimizer_matches_the_graded_updates_step_by_step(optimizer, beta)
     from dlcore.model import update_parameters
     from dlcore.optim import (initialize_adam, update_parameters_with_adam, update_parameters_with_momentum,
                               update_parameters_with_rmsprop)
-    from dlcore.train import _FlatParameters, _Optimizer
+    from dlcore.flat_optimizer import FlatParameters, FlatOptimizer
 
     rng = np.random.default_rng(5)
     p = initialize_parameters_deep([4, 3, 2], "he", rng)
-    flat = _FlatParameters(p)
-    ours = _Optimizer(optimizer, flat.theta, flat.grad, beta=beta, beta1=beta, beta2=0.95, epsilon=1e-8)
+    flat = FlatParameters(p)
+    ours = FlatOptimizer(optimizer, flat.theta, flat.grad, beta=beta, beta1=beta, beta2=0.95, epsilon=1e-8)
     v, s = initialize_adam(p)
     restarts = 0
     for t in range(1, 201):
@@ -401,10 +402,10 @@ def test_flat_optimizer_matches_the_graded_updates_step_by_step(optimizer, beta)
 
 
 def test_optimizer_steps_only_after_begin_step():
-    from dlcore.train import _Optimizer
+    from dlcore.flat_optimizer import FlatOptimizer
 
     with pytest.raises(RuntimeError, match="begin_step"):
-        _Optimizer("adam", np.zeros(3), np.zeros(3), 0.9, 0.9, 0.999, 1e-8).step(0.1)
+        FlatOptimizer("adam", np.zeros(3), np.zeros(3), 0.9, 0.9, 0.999, 1e-8).step(0.1)
 
 
 def test_fast_training_step_matches_the_graded_functions_on_a_large_network():
@@ -412,42 +413,42 @@ def test_fast_training_step_matches_the_graded_functions_on_a_large_network():
     the same parameters as the graded functions, to 1e-12 relative."""
     from dlcore.optim import initialize_adam, update_parameters_with_adam
     from dlcore.softmax import model_backward_softmax, model_forward_softmax
-    from dlcore.train import _Trainer, _train_step
+    from dlcore.train import Trainer, train_step
 
     rng = np.random.default_rng(0)
     dims = [784, 64, 32, 10]
     X = rng.standard_normal((784, 4 * 64))
     Y = one_hot(rng.integers(0, 10, X.shape[1]), 10)
     p = initialize_parameters_deep(dims, "he", rng)
-    trainer = _Trainer(_Network({k: w.copy() for k, w in p.items()}, "multiclass"), "adam")
+    trainer = Trainer(Network({k: w.copy() for k, w in p.items()}, "multiclass"), "adam")
     v, s = initialize_adam(p)
     for t in range(1, 9):
         batch = slice(64 * (t % 4), 64 * (t % 4 + 1))
         AL, caches = model_forward_softmax(X[:, batch], p)
         p, v, s = update_parameters_with_adam(p, model_backward_softmax(AL, Y[:, batch], caches), v, s, t, 0.001)
-        _train_step(X[:, batch], Y[:, batch], trainer, 0.001, 0.0, 1.0, 0.9, rng)
+        train_step(X[:, batch], Y[:, batch], trainer, 0.001, 0.0, 1.0, 0.9, rng)
     for k in p:
         np.testing.assert_allclose(trainer.net.parameters[k], p[k], rtol=1e-12, atol=1e-15, err_msg=k)
 
 
 def test_backward_skips_dA0_and_reuses_its_arrays_between_steps():
-    from dlcore.train import _Workspace
+    from dlcore.network import Workspace
 
     X, y = data.spirals(m=50, C=3, seed=0)
     Y = one_hot(y, 3)
     dims = [2, 8, 5, 3]
-    net = _Network(initialize_parameters_deep(dims, "he", np.random.default_rng(0)), "multiclass")
-    workspace = _Workspace()
-    AL, caches = _forward(X, net, training=True, workspace=workspace)
-    grads, _ = _backward(AL, Y, caches, net, 1.0, 0.0, workspace)
-    fresh_AL, fresh_caches = _forward(X, net, training=True)
-    fresh, _ = _backward(fresh_AL, Y, fresh_caches, net, 1.0, 0.0)
+    net = Network(initialize_parameters_deep(dims, "he", np.random.default_rng(0)), "multiclass")
+    workspace = Workspace()
+    AL, caches = forward_pass(X, net, training=True, workspace=workspace)
+    grads, _ = backward_pass(AL, Y, caches, net, 1.0, 0.0, workspace)
+    fresh_AL, fresh_caches = forward_pass(X, net, training=True)
+    fresh, _ = backward_pass(fresh_AL, Y, fresh_caches, net, 1.0, 0.0)
     assert set(grads) == {f"d{p}{l}" for l in (1, 2, 3) for p in "Wb"}  # no dA0 (nor any dA)
     for key in grads:
         np.testing.assert_array_equal(grads[key], fresh[key])
     first = {key: grads[key] for key in grads if key.startswith("dW")}
-    AL, caches = _forward(X, net, training=True, workspace=workspace)
-    grads, _ = _backward(AL, Y, caches, net, 1.0, 0.0, workspace)
+    AL, caches = forward_pass(X, net, training=True, workspace=workspace)
+    grads, _ = backward_pass(AL, Y, caches, net, 1.0, 0.0, workspace)
     assert all(grads[key] is first[key] for key in first)  # the same arrays, overwritten
 
 
@@ -490,7 +491,66 @@ def test_cross_entropy_is_that_of_dlcore_losses():
     Y = (rng.random((1, 30)) < 0.5).astype(float)
     Y[0, :3] = [1.0, 0.0, 1.0]
     clipped = np.clip(AL, 1e-15, 1 - 1e-15)
-    assert _cross_entropy(AL, Y, "binary") == compute_cost(clipped, Y)
+    assert cross_entropy(AL, Y, "binary") == compute_cost(clipped, Y)
     P = softmax(3 * rng.standard_normal((4, 30)))
     Yc = one_hot(rng.integers(0, 4, 30), 4)
-    assert _cross_entropy(P, Yc, "multiclass") == softmax_cross_entropy(np.clip(P, 1e-15, 1 - 1e-15), Yc)
+    assert cross_entropy(P, Yc, "multiclass") == softmax_cross_entropy(np.clip(P, 1e-15, 1 - 1e-15), Yc)
+
+
+# ------------------------------------------------------- the public loop (dlcore.train.run_epochs)
+
+
+def test_run_epochs_is_the_loop_of_train_and_its_hooks_stop_it():
+    from dlcore.train import Trainer, run_epochs
+
+    X, Y = data.moons(m=120, noise=0.2, seed=0)
+    dims = [2, 8, 1]
+    reference = train(X, Y, dims, optimizer="adam", learning_rate=0.01, num_epochs=30, seed=4, progress=False)
+    rng = np.random.default_rng(4)
+    trainer = Trainer(Network.create(initialize_parameters_deep(dims, "he", rng), "binary"), "adam")
+    seen = []
+    costs, diverged = run_epochs(trainer, X, Y.astype(np.float64), 30, learning_rate=0.01,
+                                 on_epoch=lambda epoch, cost, lr: seen.append((epoch, cost, lr)))
+    assert not diverged and costs.shape == (30,)
+    assert [c for _, c, _ in seen] == costs.tolist() == reference.history["cost"]
+    for key, value in reference.parameters.items():
+        np.testing.assert_array_equal(trainer.net.parameters[key], value)
+
+    trainer = Trainer(Network.create(initialize_parameters_deep(dims, "he", rng), "binary"), "gd")
+    costs, diverged = run_epochs(trainer, X, Y.astype(np.float64), 30, learning_rate=lambda epoch: 0.1,
+                                 on_epoch=lambda epoch, cost, lr: epoch == 4)
+    assert not diverged and trainer.optimizer.t == 5
+    assert np.isfinite(costs[:5]).all() and np.isnan(costs[5:]).all()
+
+
+def test_run_epochs_stops_at_divergence_before_updating():
+    from dlcore.train import Trainer, run_epochs
+
+    X, Y = data.moons(m=60, seed=0)
+    trainer = Trainer(Network.create(initialize_parameters_deep([2, 8, 1], "he", np.random.default_rng(0)),
+                                     "binary"), "gd")
+    seen = []
+    with np.errstate(all="ignore"):
+        costs, diverged = run_epochs(trainer, X, Y.astype(np.float64), 50, learning_rate=1e100,
+                                     stop_on_divergence=True, on_epoch=lambda epoch, cost, lr: seen.append(epoch))
+    assert diverged
+    stop = trainer.optimizer.t  # the updates made: none for the step that found the output not finite
+    assert 0 < stop < 50 and seen == list(range(stop))
+    assert np.isfinite(costs[:stop]).all() and np.isnan(costs[stop:]).all()
+
+
+def test_network_create_and_trainer_check_their_arguments():
+    from dlcore.train import Trainer
+
+    p = initialize_parameters_deep([3, 4, 2], "he", np.random.default_rng(0))
+    net = Network.create(p, "multiclass", batchnorm=True)
+    assert net.L == 2 and net.parameters["W1"] is not p["W1"]
+    np.testing.assert_array_equal(net.bn_parameters["gamma1"], np.ones((4, 1)))
+    np.testing.assert_array_equal(net.bn_running["var1"], np.ones((4, 1)))
+    assert sorted(net.bn_parameters) == ["beta1", "gamma1"] and sorted(net.bn_running) == ["mean1", "var1"]
+    with pytest.raises(ValueError, match="`task`"):
+        Network.create(p, "regression")
+    with pytest.raises(ValueError, match="`optimizer`"):
+        Trainer(Network.create(p, "multiclass"), "sgd")
+    with pytest.raises(ValueError, match="`beta1`"):
+        Trainer(Network.create(p, "multiclass"), "adam", beta1=1.0)

@@ -184,7 +184,7 @@ def test_regularized_network_is_the_training_loop_of_dlcore_train():
     initialisation and dropout masks): the same parameters and accuracies, to rounding."""
     from dlcore.train import train
 
-    X, Y, X_dev, Y_dev = widgets._overfitting_data(0)
+    X, Y, X_dev, Y_dev = widgets.initialization_regularization.overfitting_data(0)
     for keep_prob, lambd in ((1.0, 0.0), (0.7, 0.3)):
         run = widgets.train_regularized_network(X, Y, X_dev, Y_dev, (2, 12, 8, 1), keep_prob=keep_prob, lambd=lambd,
                                                 num_epochs=30, learning_rate=0.03, record_every=1, seed=4)
@@ -312,3 +312,38 @@ def test_close_closes_the_controls():
     slider = explorer.controls["beta"]
     explorer.close()
     assert slider.comm is None and explorer.comm is None
+
+
+def test_explorer_puts_its_figure_in_the_output_widget_without_capturing_the_cell(closing, monkeypatch):
+    """In a kernel the picture goes into the Output widget's ``outputs`` (one state update),
+    never through ``with output:``, whose capture of the cell's messages made a headless client
+    (nbclient) stall until its cell timeout (issue 18, item 10; see tests/test_notebook_timeout.py)."""
+    import base64
+
+    from dlcore.widgets import base
+
+    monkeypatch.setattr(base, "in_ipython", lambda: True)
+    explorer = widgets.ewa_explorer()
+    closing(explorer)
+    (shown,) = explorer.output.outputs
+    assert shown["output_type"] == "display_data"
+    assert base64.b64decode(shown["data"]["image/png"]) == explorer.render_png()
+    assert explorer.output.msg_id == ""  # no capture was set up
+    explorer.controls["beta"].value = 0.98  # a slider move replaces the picture
+    (after,) = explorer.output.outputs
+    assert after["data"]["image/png"] != shown["data"]["image/png"]
+    assert explorer.output.msg_id == ""
+
+
+def test_explorer_error_outside_a_kernel_is_raised(closing):
+    def failing(beta):
+        if beta > 0.95:
+            raise ZeroDivisionError("the student's function failed")
+        return {}
+
+    other = widgets.ewa_explorer()
+    closing(other)
+    explorer = widgets.Explorer({"beta": ipywidgets.FloatSlider(value=0.5, min=0, max=1)}, failing, other.figure)
+    closing(explorer)
+    with pytest.raises(ZeroDivisionError, match="student"):
+        explorer.controls["beta"].value = 0.99
