@@ -153,6 +153,11 @@ def prepare_exchange(exchange: Path) -> None:
     exchange.chmod(0o1777)
 
 
+def _own_environment() -> dict[str, str]:
+    """This process's environment without its Jupyter/IPython/matplotlib folders (another user's)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON", "MPLCONFIGDIR"))}
+
+
 def prepare_course(course_dir: Path, grader_user: str, exchange: Path, init_args: list[str] | None = None) -> None:
     """``python -m grader init COURSE_DIR --exchange EXCHANGE`` as the grader account, unless the
     course exists; the course directory is the grader's alone (it holds the solutions)."""
@@ -160,7 +165,7 @@ def prepare_course(course_dir: Path, grader_user: str, exchange: Path, init_args
     if not (course_dir / "nbgrader_config.py").is_file():
         course_dir.mkdir(parents=True, exist_ok=True)
         os.chown(course_dir, entry.pw_uid, entry.pw_gid)
-        env = {**os.environ, "HOME": entry.pw_dir, "USER": grader_user}
+        env = {**_own_environment(), "HOME": entry.pw_dir, "USER": grader_user}
         run = subprocess.run(["runuser", "-u", grader_user, "--", sys.executable, "-m", "grader", "init", str(course_dir),
                               "--exchange", str(exchange), *(init_args or [])],
                              cwd=REPO, env=env, capture_output=True, text=True)
@@ -272,7 +277,7 @@ def main(args: argparse.Namespace) -> int:
         (state / "passwords.txt").touch(0o600)
         (state / "passwords.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(HUB_CONFIG)]
-        env = {**os.environ, SETTINGS_ENV: str(settings_file),
+        env = {**_own_environment(), SETTINGS_ENV: str(settings_file),
                "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
         print(f"course {course_dir} (grader account {grader_user}), exchange {args.exchange}")
         print(f"accounts and passwords ({'TRIAL shared password' if shared else 'PAM'}; also in {state / 'passwords.txt'}):")
