@@ -246,6 +246,7 @@ def test_a_class_on_jupyterhub(hub, browser):
     wrong_points = sum(points for gid, points in grade_cells(read(SOLUTIONS / A / NOTEBOOK)) if gid in WRONG_TESTS)
     assert (maximum, wrong_points) == (14, 2)
     assert scores() == {alice: (maximum, maximum), bob: (maximum - wrong_points, maximum)}
+    assert "WITHOUT the sandbox" not in hub.log.read_text(errors="replace")  # bwrap, as the grader account
     graded = read(hub.course_dir / "autograded" / bob / A / NOTEBOOK)
     assert "ReLU is max(0, Z), not |Z|." in "".join(str(c.get("outputs")) for c in graded.cells)  # the engine's hint
 

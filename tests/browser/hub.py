@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -53,18 +54,29 @@ def shared_python(work: Path) -> tuple[Path | None, str]:
     pins = work / "pins.txt"
     pins.write_text("\n".join(ln for ln in frozen.stdout.splitlines()
                               if ln and not ln.startswith("-e") and not ln.lower().startswith("dlcourse")) + "\n")
-    version = ".".join(map(str, sys.version_info[:3]))
-    steps = [[uv, "venv", "-q", "--python", str(system), str(venv)],
-             [uv, "pip", "install", "-q", "--no-deps", "--python-version", version, "--python", str(venv / "bin/python"),
-              "-r", str(pins)],
-             [uv, "pip", "install", "-q", "--no-deps", "--python", str(venv / "bin/python"), "-e", str(REPO)]]
-    for step in steps:
-        run = subprocess.run([*step[:2], *(["--offline"] if step[1] == "pip" else []), *step[2:]], capture_output=True, text=True)
-        if run.returncode != 0:  # not all in uv's cache: ask PyPI
-            run = subprocess.run(step, capture_output=True, text=True)
-        if run.returncode != 0:
-            return None, f"could not make a venv other users can run ({' '.join(step[:3])}):\n{run.stderr[-2000:]}"
+    python = str(venv / "bin" / "python")
+    run = _uv([uv, "venv", "-q", "--python", str(system), str(venv)])
+    # The exact versions installed here; a package whose pinned version needs a newer Python than
+    # the system's (soupsieve on Debian 12's 3.11.2) gets its newest release that runs on it.
+    for _ in range(10 if run.returncode == 0 else 0):
+        run = _uv([uv, "pip", "install", "-q", "--no-deps", "--python", python, "-r", str(pins)])
+        newer = re.search(r"(\S+)==(\S+) depends on Python", run.stderr)
+        if run.returncode == 0 or not newer:
+            break
+        pins.write_text(pins.read_text().replace(f"{newer[1]}=={newer[2]}\n", f"{newer[1]}<{newer[2]}\n"))
+    if run.returncode == 0:
+        run = _uv([uv, "pip", "install", "-q", "--no-deps", "--python", python, "-e", str(REPO)])
+    if run.returncode != 0:
+        return None, f"could not make a venv other users can run with uv:\n{run.stderr[-2000:]}"
     return venv / "bin" / "python", ""
+
+
+def _uv(command: list[str]) -> subprocess.CompletedProcess:
+    """A uv command, from its cache when it can (no network), else from the package index."""
+    offline = subprocess.run([*command, "--offline"], capture_output=True, text=True)
+    if offline.returncode == 0:
+        return offline
+    return subprocess.run(command, capture_output=True, text=True)
 
 
 @dataclass
