@@ -46,7 +46,8 @@ if settings["authenticator"] == "shared":
 else:
     c.JupyterHub.authenticator_class = "pam"  # the users' system passwords
 c.Authenticator.allowed_users = set(settings["students"]) | set(settings["instructors"])
-c.Authenticator.admin_users = set(settings["instructors"])
+# No hub admins among them: an admin could open every student's server. Instructors reach
+# formgrader through the group below; run `jupyterhub` commands as root for administration.
 
 # --- every user's own server -----------------------------------------------------------------------------
 c.JupyterHub.spawner_class = "localprocess"

@@ -241,9 +241,12 @@ def main(args: argparse.Namespace) -> int:
         raise GradingError(f"--port must be 1-65535; got {args.port}")
     students = parse_users(args.users, "--users")
     instructors = parse_users(args.instructor, "--instructor")
-    (grader_user,) = parse_users(args.grader_user, "--grader-user") or [None]
-    if not students or not instructors:
-        raise GradingError("--users and --instructor each need at least one name")
+    graders = parse_users(args.grader_user, "--grader-user")
+    if not students or not instructors or len(graders) != 1:
+        raise GradingError("--users and --instructor each need at least one name, --grader-user exactly one")
+    grader_user = graders[0]
+    if args.configure_only and args.remove_users:
+        raise GradingError("--remove-users deletes the accounts when the hub stops: not with --configure-only")
     if set(students) & set(instructors) or grader_user in students + instructors:
         raise GradingError("--users, --instructor and --grader-user must name different accounts")
     if shutil.which("configurable-http-proxy") is None:

@@ -52,6 +52,57 @@ def test_user_names_are_checked():
         parse_users("ines,ines", "--instructor")
 
 
+def test_every_users_config_names_the_course_and_hides_formgrader(tmp_path):
+    import json
+
+    from grader.hub import write_user_config
+
+    folder = write_user_config(tmp_path / "user-config", Path("/srv/x/exchange"))
+    config = (folder / "nbgrader_config.py").read_text()
+    assert "c.CourseDirectory.course_id = 'dlcourse'" in config and "c.Exchange.root = '/srv/x/exchange'" in config
+    disabled = json.loads((folder / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    assert disabled["@jupyter/nbgrader:formgrader"] and disabled["@jupyter/nbgrader:create-assignment"]
+    assert (folder / "labconfig" / "default_setting_overrides.json").read_text() == \
+        (REPO / "jupyter-config" / "labconfig" / "default_setting_overrides.json").read_text()
+    server = json.loads((folder / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    assert server == {"nbgrader.server_extensions.formgrader": False}
+
+
+def test_the_hub_config_runs_formgrader_as_the_grader_account(tmp_path, monkeypatch):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from grader.hub import HUB_CONFIG, SETTINGS_ENV, HubSettings
+
+    settings = HubSettings(course_dir="/srv/c/dlcourse", exchange="/srv/x", grader_user="grader-dlcourse",
+                           students=["alice", "bob"], instructors=["ines"], user_config_dir="/srv/u",
+                           state_dir=str(tmp_path))
+    monkeypatch.setenv(SETTINGS_ENV, str(settings.write(tmp_path / "hub.json")))
+    c = PyFileConfigLoader(HUB_CONFIG.name, path=str(HUB_CONFIG.parent)).load_config()
+    (service,) = c.JupyterHub.services
+    assert (service["name"], service["user"], service["cwd"]) == ("dlcourse", "grader-dlcourse", "/srv/c/dlcourse")
+    assert c.JupyterHub.load_groups["formgrade-dlcourse"] == {"users": ["ines"]}
+    role = next(r for r in c.JupyterHub.load_roles if r["name"] == "formgrade-dlcourse")
+    assert "access:services!service=dlcourse" in role["scopes"] and role["groups"] == ["formgrade-dlcourse"]
+    assert c.Authenticator.allowed_users == {"alice", "bob", "ines"} and "admin_users" not in c.Authenticator
+    assert c.JupyterHub.authenticator_class == "pam" and c.Spawner.environment["JUPYTER_CONFIG_PATH"] == "/srv/u"
+
+
+def test_the_command_refuses_missing_accounts_without_create_users(tmp_path, capsys):
+    import os
+
+    from grader.__main__ import main
+
+    if os.geteuid() != 0:
+        assert main(["hub", str(tmp_path / "c"), "--users", "a", "--instructor", "b"]) == 1
+        assert "must run as root" in capsys.readouterr().err
+        return
+    if shutil.which("configurable-http-proxy") is None:
+        pytest.skip("configurable-http-proxy is checked first")
+    assert main(["hub", str(tmp_path / "c"), "--users", "dlc-t-nobody-zz9", "--instructor", "dlc-t-nobody-zz8"]) == 1
+    assert "no such user(s): dlc-t-nobody-zz9, dlc-t-nobody-zz8" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
+
 def _skip_reason() -> str:
     import os
 
