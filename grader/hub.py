@@ -31,6 +31,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -93,6 +94,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def usable_by_others(path: Path) -> bool:
+    """Every folder above ``path`` can be entered, and ``path`` read, by any user."""
+    path = Path(path).resolve()
+    if not path.stat().st_mode & stat.S_IROTH:
+        return False
+    return all(p.stat().st_mode & stat.S_IXOTH for p in path.parents)
+
+
+def check_reachable(path: Path, argument: str, hint: str = "choose a place under /srv or /opt") -> None:
+    """``path`` (made already) is reachable by every user, whose servers read it; else an error naming ``argument``."""
+    if not usable_by_others(path):
+        blocked = next((p for p in [*reversed(Path(path).resolve().parents), Path(path).resolve()]
+                        if not p.stat().st_mode & (stat.S_IXOTH if p != Path(path).resolve() else stat.S_IROTH)), path)
+        raise GradingError(f"{argument}: {path} cannot be reached by other users ({blocked} is closed to them), "
+                           f"and every user's server reads it: {hint}")
 
 
 # --- accounts -------------------------------------------------------------------------------------
@@ -257,6 +275,9 @@ def main(args: argparse.Namespace) -> int:
     missing = [n for n in everyone if not user_exists(n)]
     if missing and not args.create_users:
         raise GradingError(f"no such user(s): {', '.join(missing)} (add --create-users to make them)")
+    venv_hint = "install the course kit in a venv made from a Python every user can run (docs/jupyterhub.md)"
+    check_reachable(Path(sys.executable), "the Python running this (users' servers run it too)", venv_hint)
+    check_reachable(Path(sys.base_prefix) / "lib", "the Python running this (users' servers run it too)", venv_hint)
     created: list[str] = []
     try:
         passwords = _passwords(students + instructors, set(missing))
@@ -268,6 +289,8 @@ def main(args: argparse.Namespace) -> int:
         state.mkdir(parents=True, exist_ok=True)
         state.chmod(0o711)  # the users' servers read user-config/ in it
         user_config = write_user_config(state / "user-config", args.exchange.resolve())
+        check_reachable(user_config, "--state-dir")
+        check_reachable(args.exchange.resolve(), "--exchange")
         shared = secrets.token_urlsafe(9) if args.auth == "shared" else ""
         settings = HubSettings(
             course_dir=str(course_dir), exchange=str(args.exchange.resolve()), grader_user=grader_user,

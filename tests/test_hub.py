@@ -103,6 +103,24 @@ def test_the_command_refuses_missing_accounts_without_create_users(tmp_path, cap
     assert not (tmp_path / "c").exists()
 
 
+def test_places_every_user_reads_must_be_open_to_them():
+    from grader.hub import check_reachable
+
+    base = Path(tempfile.mkdtemp(prefix="dlc-hub-check-"))  # pytest's tmp_path is private to root already
+    try:
+        base.chmod(0o755)
+        closed = base / "closed"
+        (closed / "user-config").mkdir(parents=True)
+        closed.chmod(0o700)
+        with pytest.raises(GradingError, match=f"--state-dir: .* \\({closed} is closed to them\\)"):
+            check_reachable(closed / "user-config", "--state-dir")
+        closed.chmod(0o755)
+        if all(p.stat().st_mode & 0o001 for p in base.parents):
+            check_reachable(closed / "user-config", "--state-dir")
+    finally:
+        shutil.rmtree(base)
+
+
 def _skip_reason() -> str:
     import os
 

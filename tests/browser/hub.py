@@ -20,7 +20,6 @@ import re
 import secrets
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import time
@@ -29,15 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import REPO
-from grader.hub import free_port, processes_of, remove_user, user_exists
-
-
-def usable_by_others(path: Path) -> bool:
-    """Every folder above ``path`` can be entered, and ``path`` read, by any user."""
-    path = Path(path).resolve()
-    if not path.stat().st_mode & stat.S_IROTH:
-        return False
-    return all(p.stat().st_mode & stat.S_IXOTH for p in path.parents)
+from grader.hub import free_port, processes_of, remove_user, usable_by_others, user_exists
 
 
 def shared_python(work: Path) -> tuple[Path | None, str]:
