@@ -280,7 +280,8 @@ def main(args: argparse.Namespace) -> int:
     check_reachable(Path(sys.base_prefix) / "lib", "the Python running this (users' servers run it too)", venv_hint)
     created: list[str] = []
     try:
-        passwords = _passwords(students + instructors, set(missing))
+        # PAM: a generated system password per created account; shared: none (the hub checks the shared one).
+        passwords = _passwords(students + instructors, set(missing)) if args.auth == "pam" else {}
         for name in missing:
             create_user(name, args.home_base, passwords.get(name), system=name == grader_user)
             created.append(name)

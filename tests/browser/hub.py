@@ -82,6 +82,7 @@ class TrialHub:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     passwords: dict[str, str] = field(default_factory=dict)
+    start_seconds: float = 0.0
 
     @classmethod
     def make(cls, work: Path, python: Path, students: tuple[str, ...], instructor: str) -> "TrialHub":
@@ -111,6 +112,7 @@ class TrialHub:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:]) if self.log.exists() else ""
 
     def start(self, timeout: float = 180) -> None:
+        started = time.monotonic()
         (self.work / "home").mkdir(parents=True, exist_ok=True)
         command = [str(self.python), "-m", "grader", "hub", str(self.course_dir), "--users", ",".join(self.students),
                    "--instructor", self.instructor, "--grader-user", self.grader, "--create-users", "--remove-users",
@@ -131,6 +133,7 @@ class TrialHub:
         for line in (self.course_dir.with_name("course-jupyterhub") / "passwords.txt").read_text().splitlines():
             name, password = line.split()
             self.passwords[name] = password
+        self.start_seconds = time.monotonic() - started
 
     def accounts(self) -> list[str]:
         return [*self.students, self.instructor, self.grader]
