@@ -323,7 +323,8 @@ def test_a_class_on_jupyterhub(hub, browser):
     ines.goto(f"{fg}/manage_students/{bob}/{A}")
     ines.locator("a[href*='/formgrader/submissions/']", has_text=A).first.click()
     field = ines.locator("input.score#test_leaky_relu")
-    field.wait_for()
+    # the page's script has bound the field to its grade (it sets the autograder's score as placeholder)
+    ines.wait_for_function("() => document.getElementById('test_leaky_relu')?.getAttribute('placeholder') === '0'")
     with ines.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"):
         field.fill("0.5")
         field.press("Tab")
