@@ -21,6 +21,9 @@ with configurable-http-proxy and Chromium installed; otherwise skipped with the 
 from __future__ import annotations
 
 import html
+import json
+import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -32,8 +35,10 @@ import nbformat
 import pytest
 
 from grader import REPO, SOLUTIONS, GradingError
-from grader.hub import parse_users
+from grader.hub import HUB_CONFIG, SETTINGS_ENV, HubSettings, check_reachable, parse_users, write_user_config
 from grader.notebooks import grade_cells, grade_id, hidden_lines, is_answer, read, with_answers
+from browser.hub import TrialHub, log_in, server_fetch, shared_python
+from browser.lab import CHROMIUM_ARGS, find_chromium
 
 A = "01_forward_propagation"
 NOTEBOOK = f"{A}.ipynb"
@@ -53,10 +58,6 @@ def test_user_names_are_checked():
 
 
 def test_every_users_config_names_the_course_and_hides_formgrader(tmp_path):
-    import json
-
-    from grader.hub import write_user_config
-
     folder = write_user_config(tmp_path / "user-config", Path("/srv/x/exchange"))
     config = (folder / "nbgrader_config.py").read_text()
     assert "c.CourseDirectory.course_id = 'dlcourse'" in config and "c.Exchange.root = '/srv/x/exchange'" in config
@@ -70,8 +71,6 @@ def test_every_users_config_names_the_course_and_hides_formgrader(tmp_path):
 
 def test_the_hub_config_runs_formgrader_as_the_grader_account(tmp_path, monkeypatch):
     from traitlets.config.loader import PyFileConfigLoader
-
-    from grader.hub import HUB_CONFIG, SETTINGS_ENV, HubSettings
 
     settings = HubSettings(course_dir="/srv/c/dlcourse", exchange="/srv/x", grader_user="grader-dlcourse",
                            students=["alice", "bob"], instructors=["ines"], user_config_dir="/srv/u",
@@ -88,8 +87,6 @@ def test_the_hub_config_runs_formgrader_as_the_grader_account(tmp_path, monkeypa
 
 
 def test_the_command_refuses_missing_accounts_without_create_users(tmp_path, capsys):
-    import os
-
     from grader.__main__ import main
 
     if os.geteuid() != 0:
@@ -104,8 +101,6 @@ def test_the_command_refuses_missing_accounts_without_create_users(tmp_path, cap
 
 
 def test_places_every_user_reads_must_be_open_to_them():
-    from grader.hub import check_reachable
-
     base = Path(tempfile.mkdtemp(prefix="dlc-hub-check-"))  # pytest's tmp_path is private to root already
     try:
         base.chmod(0o755)
@@ -122,10 +117,6 @@ def test_places_every_user_reads_must_be_open_to_them():
 
 
 def _skip_reason() -> str:
-    import os
-
-    from browser.lab import find_chromium
-
     if os.geteuid() != 0:
         return "the hub test creates system users: run it as root (CI does)"
     if shutil.which("node") is None or shutil.which("configurable-http-proxy") is None:
@@ -153,8 +144,6 @@ def hub():
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    from browser.hub import TrialHub, shared_python
-
     work = Path(tempfile.mkdtemp(prefix="dlc-hub-"))  # not under pytest's 0700 tmp: the users must enter it
     work.chmod(0o755)
     trial = None
@@ -174,8 +163,6 @@ def hub():
 @pytest.fixture(scope="module")
 def browser(hub):
     from playwright.sync_api import sync_playwright
-
-    from browser.lab import CHROMIUM_ARGS, find_chromium
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
@@ -214,7 +201,7 @@ def _answers(student: str) -> dict[str, str]:
 def _student_submits(browser, hub, who: str) -> None:
     user = hub.students[0 if who == "alice" else 1]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = _log_in(context, hub, user)
+    page = log_in(context, hub, user)
     _shot(page, f"02-{who}-lab", full_page=False)
     _open_assignment_list(page)
     released = page.locator("#released_assignments_list .list_item", has_text=A)
@@ -222,13 +209,9 @@ def _student_submits(browser, hub, who: str) -> None:
     page.locator("#fetched_assignments_list .list_item", has_text=A).first.wait_for()
     _shot(page, f"03-{who}-fetched", full_page=False)
     fetched = hub.home(user) / A / NOTEBOOK
-    import pwd
-
     assert fetched.stat().st_uid == pwd.getpwnam(user).pw_uid  # fetched by their own server, as them
 
     # Filled in: the fetched notebook with the answers, saved through the server as JupyterLab saves.
-    from browser.hub import server_fetch
-
     base = f"/user/{user}/api/contents/{A}/{NOTEBOOK}"
     nb = nbformat.from_dict(server_fetch(page, "GET", base)["content"])
     filled = with_answers(nb, _answers(who))
@@ -255,19 +238,13 @@ def _student_submits(browser, hub, who: str) -> None:
     context.close()
 
 
-def _log_in(context, hub, user):
-    from browser.hub import log_in
-
-    return log_in(context, hub, user)
-
-
 @pytest.mark.slow
 def test_a_class_on_jupyterhub(hub, browser):
     t0 = time.monotonic()
     alice, bob = hub.students
     fg = f"{hub.url}/services/dlcourse/formgrader"
     instructor = browser.new_context(viewport={"width": 1280, "height": 900})
-    ines = _log_in(instructor, hub, hub.instructor)
+    ines = log_in(instructor, hub, hub.instructor)
 
     # 1. The instructor releases the assignment in formgrader.
     ines.goto(f"{fg}/manage_assignments")
@@ -305,7 +282,6 @@ def test_a_class_on_jupyterhub(hub, browser):
         row.locator(".autograde a").click()
         _formgrader_modal(ines)
     _shot(ines, "06-instructor-autograded")
-    from browser.hub import server_fetch
 
     def scores() -> dict[str, tuple[float, float]]:
         rows = server_fetch(ines, "GET", f"/services/dlcourse/formgrader/api/submissions/{A}")
@@ -347,7 +323,7 @@ def test_a_class_on_jupyterhub(hub, browser):
     pages = {}
     for student in (alice, bob):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = _log_in(context, hub, student)
+        page = log_in(context, hub, student)
         _open_assignment_list(page)
         item = page.locator("#submitted_assignments_list .list_item", has_text=A).first
         item.locator("button", has_text="Fetch Feedback").click()
