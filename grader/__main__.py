@@ -115,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--course-dir", type=Path, required=True, metavar="DIR")
     sim.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder for similarity.csv and .html")
     sim.add_argument("--threshold", type=float, default=0.8, help="share of shared code that is reported (default 0.8)")
+
+    from grader import hub
+    hub.add_parser(sub)  # `hub`: the course on a trial JupyterHub (docs/jupyterhub.md)
     return parser
 
 
@@ -160,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
             names = release.release(args.source, args.course, args.assignment, args.verbose)
             print(f"released {', '.join(names)} into {args.course}")
             return 0
+        if args.command == "hub":
+            from grader import hub
+
+            return hub.main(args)
         if args.command in ("init", "export", "report", "similarity") or getattr(args, "course_dir", None):
             return _term(args)
         if args.submissions is None or args.output is None:
