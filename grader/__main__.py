@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _term(args) -> int:
-    from grader import term
+    from grader import term, term_autograde, term_reports
 
     if args.command == "init":
         names = term.init_course(args.course_dir, args.source, args.assignment, args.db_url, term.parse_due(args.due),
@@ -128,20 +128,28 @@ def _term(args) -> int:
               f"(cd {args.course_dir} && nbgrader ...), and `python -m grader autograde --course-dir {args.course_dir}`")
         return 0
     if args.command == "export":
-        print(f"grades: {term.export_grades(args.course_dir, args.output)}")
+        print(f"grades: {term_reports.export_grades(args.course_dir, args.output)}")
         return 0
     if args.command == "report":
-        for page in term.class_report(args.course_dir, args.output):
+        for page in term_reports.class_report(args.course_dir, args.output):
             print(f"report: {page}")
         return 0
     if args.command == "similarity":
-        print(f"similar pairs: {term.similarity_report(args.course_dir, args.output, args.threshold)}")
+        print(f"similar pairs: {term_reports.similarity_report(args.course_dir, args.output, args.threshold)}")
         return 0
-    result = term.autograde_course(args.course_dir, args.assignment, args.force, args.jobs, args.scheduler,
-                                   args.timeout, args.sandbox, args.verbose)
+    ignored = [flag for flag, value in (("--output", args.output), ("--feedback", args.feedback)) if value]
+    if ignored or args.submissions is not None:
+        what = ", ".join(ignored + (["SUBMISSIONS"] if args.submissions is not None else []))
+        raise GradingError(f"autograde --course-dir grades COURSE_DIR/submitted into the course's gradebook and "
+                           f"writes no CSV or feedback folder: drop {what} (export with `python -m grader export`, "
+                           f"feedback with `nbgrader generate_feedback`)")
+    result = term_autograde.autograde_course(args.course_dir, args.assignment, args.force, args.jobs, args.scheduler,
+                                             args.timeout, args.sandbox, args.verbose)
+    if result.table:
+        print(term_autograde.summary_table(result))
     print(f"graded {len(result.graded)}, unchanged {len(result.skipped)}, not graded {len(result.failed)}, "
           f"unmatched files {len(result.unmatched)}")
-    return 1 if result.failed or result.unmatched else 0
+    return 1 if result.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

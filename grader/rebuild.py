@@ -22,10 +22,8 @@ import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from grader.engine import ADDED
+from grader.metadata import ADDED, METADATA_KEY
 from grader.notebooks import grade_id, is_answer, is_locked, nbgrader, python_source
-
-FLAGS_KEY = "dlcourse"
 
 
 def defined_functions(source: str) -> list[str]:
@@ -148,7 +146,7 @@ class RebuildFromRelease(NbGraderPreprocessor):
         coursedir = CourseDirectory(config=self.config)
         path = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
         rebuilt, flags = rebuild(nb, _release(path))
-        rebuilt.metadata[FLAGS_KEY] = {"flags": [list(f) for f in flags]}
+        rebuilt.metadata[METADATA_KEY] = {"flags": [list(f) for f in flags]}
         for flag in flags:
             self.log.warning("flag %s: %s", *flag)
         return rebuilt, resources

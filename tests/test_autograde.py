@@ -20,9 +20,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_output
 
 from grader import REPO, SOLUTIONS
-from grader.autograde import CSV_COLUMNS, FLAG_COLUMNS
-from grader.notebooks import (assignments, cell_by_grade_id, grade_cells, grade_id, hidden_lines, is_answer, is_test, read,
-                              with_answers)
+from grader.submissions import CSV_COLUMNS, FLAG_COLUMNS
+from grader.notebooks import assignments, grade_cells, grade_id, is_answer, read
+from notebook_helpers import cell_by_grade_id, hidden_lines, is_test, with_answers
 
 ASSIGNMENTS = assignments(SOLUTIONS)
 FIRST = "01_forward_propagation"

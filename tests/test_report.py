@@ -153,10 +153,13 @@ def test_results_from_csv_round_trip(tmp_path):
     assert write_report(results_from_csv(path), tmp_path / "report")
 
 
-def test_csv_columns_match_the_grader():
-    from grader.autograde import CSV_COLUMNS as GRADER_COLUMNS
+def test_the_report_reads_the_csv_the_grader_writes(tmp_path):
+    from grader.submissions import Submission, write_grades
 
-    assert CSV_COLUMNS == GRADER_COLUMNS
+    sub = Submission("ana", "A", scores={"g1": (1.0, 2.0), "g2": (0.5, 0.5)})
+    write_grades([sub], tmp_path / "grades.csv")
+    assert results_from_csv(tmp_path / "grades.csv") == [Result("ana", "A", "g1", 1.0, 2.0),
+                                                         Result("ana", "A", "g2", 0.5, 0.5)]
 
 
 @pytest.mark.parametrize("content, message", [

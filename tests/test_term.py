@@ -37,7 +37,8 @@ import nbformat
 import pytest
 
 from grader import REPO, SOLUTIONS
-from grader.notebooks import grade_cells, grade_id, hidden_lines, is_answer, is_test, read
+from grader.notebooks import grade_cells, grade_id, is_answer, read
+from notebook_helpers import hidden_lines, is_test
 
 pytestmark = pytest.mark.slow
 
