@@ -36,7 +36,7 @@ from grader.jobs import chunks, close_warm, expected_cells, run_jobs
 from grader.notebooks import notebook_files
 from grader.notebooks import assignments as find_assignments
 from grader.release import select
-from grader.submissions import Flag, Submission, fmt, prepare, say, students_of, write_grades
+from grader.submissions import SID_FORMAT, Flag, Submission, fmt, prepare, say, students_of, write_grades
 
 def choose_assignments(submissions: Path, students: list[str], source: Path, wanted: list[str] | None) -> list[str]:
     """``wanted``, or every assignment of ``source`` that at least one student submitted."""

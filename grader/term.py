@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -33,7 +34,9 @@ CONFIG_TEMPLATE = '''\
 
 nbgrader's own commands (and formgrader) run in this folder with the course's grading
 engine: student code runs in a sandbox, the score is decided by the course's checks.
-Edit the settings below as you like; `python -m grader` reads this file too.
+Edit the settings below as you like; `python -m grader` reads this file too. Running
+`python -m grader init` again changes only the blocks of the options it is given
+(between its ">>> grader init" and "<<< grader init" lines), and keeps everything else.
 """
 import sys
 
@@ -44,15 +47,14 @@ from grader.nbgrader_config import build_config  # noqa: E402
 c = get_config()  # noqa: F821
 c.merge(build_config({root!r}))
 c.CourseDirectory.course_id = {course_id!r}
-c.CourseDirectory.db_url = {db_url!r}
-{exchange}
-# Late submissions (due dates are in the gradebook: `python -m grader init --due A=DATE`).
-{late}
-'''
+{blocks}'''
+#: The settings ``init`` manages, each in its own block of nbgrader_config.py, in this order.
+BLOCKS = ("db-url", "exchange", "late-penalty")
 
 
 # --- init ------------------------------------------------------------------------------------------
 def _late_config(penalty: str | None) -> str:
+    """The late-penalty block's settings; a clear error for a bad ``--late-penalty``."""
     if penalty in (None, "", "none"):
         return "# no late penalty: c.AssignLatePenalties.plugin_class = 'grader.late.PenaltyPerDay'"
     if penalty == "zero":
@@ -62,13 +64,28 @@ def _late_config(penalty: str | None) -> str:
     except ValueError:
         raise GradingError(f"--late-penalty must be 'none', 'zero' or a fraction per day late such as 0.1; got {penalty!r}") from None
     if not 0 < per_day <= 1:
-        raise GradingError(f"--late-penalty per day must be in (0, 1]; got {per_day}")
+        raise GradingError(f"--late-penalty per day must be in (0, 1], e.g. 0.1 for 10 % per started day; got {per_day}")
     return (f"c.AssignLatePenalties.plugin_class = 'grader.late.PenaltyPerDay'\n"
             f"c.PenaltyPerDay.per_day = {per_day!r}  # share of the notebook's score lost per started day")
 
 
+def _block(name: str, body: str) -> str:
+    return f"# >>> grader init: {name}\n{body}\n# <<< grader init: {name}\n"
+
+
+def _set_block(text: str, name: str, body: str) -> tuple[str, bool]:
+    """``text`` with block ``name`` holding ``body`` (appended when the file has no such
+    block); and whether anything changed."""
+    pattern = re.compile(rf"^# >>> grader init: {re.escape(name)}\n.*?^# <<< grader init: {re.escape(name)}\n", re.M | re.S)
+    new = _block(name, body)
+    match = pattern.search(text)
+    if match:
+        return text[:match.start()] + new + text[match.end():], match.group(0) != new
+    return text.rstrip("\n") + "\n\n" + new, True
+
+
 def parse_due(values: list[str] | None) -> dict[str, dt.datetime]:
-    """``A=2026-12-15T23:59`` (ISO date, time optional, UTC unless an offset is given) per assignment."""
+    """``A=2026-12-15T23:59`` (ISO date, time optional; UTC unless an offset is given) per assignment."""
     due = {}
     for value in values or []:
         name, sep, when = value.partition("=")
@@ -84,40 +101,96 @@ def parse_due(values: list[str] | None) -> dict[str, dt.datetime]:
 
 def init_course(root: Path, source: Path = SOLUTIONS, assignments: list[str] | None = None, db_url: str | None = None,
                 due: dict[str, dt.datetime] | None = None, late_penalty: str | None = None,
-                exchange: Path | None = None) -> list[str]:
-    """Make (or update) the course directory ``root``; returns the assignments it holds."""
+                exchange: Path | None = None) -> tuple[list[str], list[str]]:
+    """Make the course directory ``root``, or update an existing one; returns (the
+    assignments it holds, what changed).
+
+    On an existing course only what the call names changes: the settings given
+    (``db_url``, ``late_penalty``, ``exchange``: their blocks of nbgrader_config.py, the
+    instructor's other edits kept), the due dates given, and the assignments named (a new
+    course without ``assignments`` gets every assignment of ``source``). Everything
+    is checked before anything is written; a new course that fails is removed whole.
+    """
     root = Path(root).resolve()
     if root == REPO or REPO in root.parents:
         raise GradingError(f"make the course directory outside the repository; got {root}")
-    names = assignments or find_assignments(source)
-    unknown = [a for a in names if not (source / a).is_dir()]
-    if unknown or not names:
-        raise GradingError(f"unknown assignment(s) {', '.join(unknown) or '(none)'} in {source}")
+    config = root / "nbgrader_config.py"
+    existing = config.is_file()
+    if root.exists() and not existing and any(root.iterdir()):
+        raise GradingError(f"{root} is not empty and is not a course directory (no nbgrader_config.py): "
+                           f"choose a new or empty folder")
+    held = find_assignments(root / "source") if existing else []
+    available = find_assignments(source)
+    names = assignments or ([] if existing else available)
+    unknown = [a for a in names if a not in available]
+    if unknown or not (names or held):
+        raise GradingError(f"unknown assignment(s) {', '.join(unknown) or '(none)'} in {source}; "
+                           f"it holds {', '.join(available) or 'none'}")
     for a in (due or {}):
-        if a not in names:
-            raise GradingError(f"--due names {a!r}, which is not an assignment of this course ({', '.join(names)})")
+        if a not in names and a not in held:
+            raise GradingError(f"--due names {a!r}, which is not an assignment of this course "
+                               f"({', '.join(dict.fromkeys(held + names))})")
+    blocks = {}
+    if late_penalty is not None or not existing:
+        blocks["late-penalty"] = _late_config(late_penalty)  # checked before anything is written
+    if db_url is not None or not existing:
+        url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+        blocks["db-url"] = f"c.CourseDirectory.db_url = {url!r}"
+    if exchange is not None or not existing:
+        where = str(Path(exchange or root / "exchange").resolve())
+        blocks["exchange"] = f"c.Exchange.root = {where!r}  # release/submit/collect"
+
+    created = not root.exists()
+    try:
+        changes = _write_course(root, source, names, held, blocks, due or {}, existing,
+                                make_exchange=exchange is None and not existing)
+    except BaseException:
+        if created:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    holds = set(held) | set(names)
+    return [a for a in available if a in holds] + sorted(holds - set(available)), changes
+
+
+def _write_course(root: Path, source: Path, names: list[str], held: list[str], blocks: dict[str, str],
+                  due: dict[str, dt.datetime], existing: bool, make_exchange: bool) -> list[str]:
+    changes = []
     root.mkdir(parents=True, exist_ok=True)
-    if exchange is None:
+    config = root / "nbgrader_config.py"
+    if existing:
+        text = config.read_text(encoding="utf-8")
+        for name in BLOCKS:
+            if name in blocks:
+                text, changed = _set_block(text, name, blocks[name])
+                if changed:
+                    changes.append(f"nbgrader_config.py: {name} set ({blocks[name].splitlines()[0]})")
+        config.write_text(text, encoding="utf-8")
+    else:
+        config.write_text(CONFIG_TEMPLATE.format(repo=str(REPO), root=str(root), course_id=COURSE_ID,
+                                                 blocks="".join(_block(n, blocks[n]) for n in BLOCKS)), encoding="utf-8")
+        changes.append("nbgrader_config.py written")
+    if make_exchange:
         (root / "exchange").mkdir(exist_ok=True)
         (root / "exchange").chmod(0o777)  # nbgrader's exchange is shared by every user of the machine
     for a in names:
         if (root / "source" / a).exists():
             shutil.rmtree(root / "source" / a)
         copy_tree(source / a, root / "source" / a)
-    db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
-    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
-        repo=str(REPO), root=str(root), course_id=COURSE_ID, db_url=db_url,
-        exchange=f"c.Exchange.root = {str(Path(exchange or root / 'exchange').resolve())!r}  # release/submit/collect",
-        late=_late_config(late_penalty)), encoding="utf-8")
+        changes.append(f"{a}: source {'replaced' if a in held else 'added'} and generated")
     with TermCourse(root) as course:
         for a in names:
             course.require("generate_assignment", a)
         from nbgrader.api import Gradebook
 
-        with Gradebook(course.db_url, COURSE_ID) as gb:
+        with Gradebook(course.db_url, course.course_id) as gb:
             for a in names:
-                gb.update_or_create_assignment(a, duedate=(due or {}).get(a))
-    return names
+                if a in due or not any(x.name == a for x in gb.assignments):
+                    gb.update_or_create_assignment(a, duedate=due.get(a))
+            for a in held:
+                if a in due and a not in names:
+                    gb.update_or_create_assignment(a, duedate=due[a])
+    changes += [f"{a}: due {when:%Y-%m-%d %H:%M} UTC" for a, when in due.items()]
+    return changes
 
 
 # --- the course, through nbgrader's API -------------------------------------------------------------
