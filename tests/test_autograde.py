@@ -326,7 +326,7 @@ def test_broken_and_missing_notebooks_score_zero_with_a_message(graded):
             assert all(score == 0 for score, _ in _score(graded, student, a).values())
             assert (graded["out"] / "feedback" / student / a / f"{a}.html").is_file()
     stderr = graded["run"].stderr
-    assert re.search(r"broken / 01_forward_propagation: unreadable: .*NotJSONError", stderr)
+    assert re.search(r"broken / 01_forward_propagation: unreadable: .*not a notebook \(invalid JSON", stderr)
     assert re.search(r"absent / 01_forward_propagation: missing", stderr)
 
 
