@@ -32,6 +32,7 @@ from typing import Callable
 
 from grader import SOLUTIONS, GradingError
 from grader.feedback import fallback_feedback
+from grader.inputs import printable
 from grader.jobs import chunks, close_warm, expected_cells, run_jobs
 from grader.notebooks import notebook_files
 from grader.notebooks import assignments as find_assignments
@@ -47,7 +48,7 @@ def choose_assignments(submissions: Path, students: list[str], source: Path, wan
         raise GradingError(f"no assignment notebooks found in {source}")
     submitted = {d.name for s in students for d in (submissions / s).iterdir() if d.is_dir()}
     for name in sorted(submitted - set(available)):
-        say(f"warning: folder {name!r} in some submissions is not an assignment of {source}; ignored")
+        say(f"warning: folder {printable(repr(name))} in some submissions is not an assignment of {source}; ignored")
     return [a for a in available if a in submitted]
 
 
@@ -150,7 +151,7 @@ def _summary(subs: list[Submission]) -> str:
     for s in subs:
         got, total = s.total
         status = s.status + (f", {len(s.flags)} flag(s)" if s.flags else "")
-        rows.append((s.student, s.assignment, f"{fmt(got)}/{fmt(total)}", status))
+        rows.append((printable(s.student), printable(s.assignment), f"{fmt(got)}/{fmt(total)}", status))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows])
 
@@ -203,11 +204,11 @@ def autograde(
 
     for sub in subs:
         if sub.status != "graded":
-            say(f"{sub.label}: {sub.status}: {'; '.join(sub.notes)}. Every cell scores 0.")
+            say(f"{sub.label}: {sub.status}: {printable('; '.join(sub.notes))}. Every cell scores 0.")
         elif sub.notes:
-            say(f"{sub.label}: {'; '.join(sub.notes)}")
+            say(f"{sub.label}: {printable('; '.join(sub.notes))}")
         for flag in sub.flags:
-            say(f"FLAG {sub.label} {flag.grade_id}: {flag.reason}")
+            say(f"FLAG {sub.label} {printable(flag.grade_id)}: {printable(flag.reason)}")
     print(_summary(subs) if subs else "nothing graded")
     print(f"\ngrades: {output}\nflags: {output.parent / 'flags.csv'} "
           f"({sum(len(s.flags) for s in subs)})\nfeedback: {feedback}")

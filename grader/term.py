@@ -29,6 +29,8 @@ from grader.course import NbgraderCourse, copy_tree, nbgrader_api_classes
 from grader.notebooks import assignments as find_assignments
 
 COURSE_ID = "dlcourse"
+#: Where a graded submission is staged for nbgrader's import (see :meth:`TermCourse.import_graded`).
+STAGING = Path(".grader") / "staging"
 CONFIG_TEMPLATE = '''\
 """nbgrader configuration of this course, made by `python -m grader init`.
 
@@ -234,6 +236,7 @@ class TermCourse(NbgraderCourse):
         # The import of a graded notebook: nbgrader's autograde with the grading done elsewhere.
         importing = self.config.copy()
         importing.Autograde.sanitize_preprocessors = [UseGradedNotebook]
+        importing.CourseDirectory.submitted_directory = str(STAGING)
         kept = {"SaveAutoGrades", "AssignLatePenalties"}
         importing.Autograde.autograde_preprocessors = [
             p for p in self.config.Autograde.get("autograde_preprocessors", []) if getattr(p, "__name__", "") in kept]
@@ -243,15 +246,29 @@ class TermCourse(NbgraderCourse):
             importing.Autograde.autograde_preprocessors = [SaveAutoGrades, AssignLatePenalties]
         self.importer = NbGraderAPI(coursedir=CourseDirectory(config=importing), config=importing, log=self.log)
 
-    def import_graded(self, assignment: str, student: str, notebooks: dict[str, str]) -> str:
-        """Write one student's graded notebooks into the course with nbgrader; "" or the error."""
+    def import_graded(self, assignment: str, student: str, notebooks: dict[str, str],
+                      timestamp: str | None = None) -> str:
+        """Write one student's graded notebooks into the course with nbgrader; "" or the error.
+
+        nbgrader reads them from a staging folder (:data:`STAGING`) that holds only these
+        notebooks and the checked ``timestamp``, never from ``submitted/``: it would follow
+        symbolic links, wait on a FIFO, read any size and fail on a bad ``timestamp.txt``.
+        """
         keys = [(assignment, student, Path(name).stem) for name in notebooks]
         _GRADED.update({k: text for k, text in zip(keys, notebooks.values())})
+        staged = self.root / STAGING / student / assignment
         try:
+            shutil.rmtree(staged, ignore_errors=True)
+            staged.mkdir(parents=True)
+            for name, text in notebooks.items():
+                (staged / Path(name).name).write_text(text, encoding="utf-8")
+            if timestamp:
+                (staged / "timestamp.txt").write_text(timestamp, encoding="utf-8")
             ok, records, error = self.run("autograde", assignment, student, force=True, create=True, api=self.importer)
         finally:
             for k in keys:
                 _GRADED.pop(k, None)
+            shutil.rmtree(self.root / STAGING / student, ignore_errors=True)
         if ok:
             return ""
         problems = [r.getMessage() for r in records if r.levelno >= logging.ERROR] + [error]

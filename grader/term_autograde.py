@@ -300,7 +300,7 @@ def record(course: TermCourse, sub: Submission, result: dict | None, fingerprint
     if sub.status != "graded" or result is None:
         out.failed.append((*key, "; ".join(sub.notes) or sub.status))
         return
-    why = course.import_graded(sub.assignment, sub.student, result["autograded"])
+    why = course.import_graded(sub.assignment, sub.student, result["autograded"], sub.timestamp)
     if why:
         out.failed.append((*key, f"nbgrader could not record the grades: {why}"))
         return

@@ -15,12 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from grader.engine import recorded_hints
+from grader.inputs import listed, read_regular
 from grader.gradebook import cell_scores, late_penalty
 from grader.jobs import expected_cells
 from grader.notebooks import assignments as find_assignments
 from grader.notebooks import grade_id, is_answer, notebook_files, read
-from grader.submissions import fmt, write_csv
+from grader.submissions import MAX_NOTEBOOK_BYTES, fmt, write_csv
 from grader.term import TermCourse
 
 #: The label of the export's row of maximum points.
@@ -145,9 +148,10 @@ def similarity_report(root: Path, output: Path, threshold: float = 0.8) -> Path:
     submitted = root / "submitted"
     for student in sorted(d.name for d in submitted.iterdir() if d.is_dir()) if submitted.is_dir() else []:
         for a in released:
-            for nb in notebook_files(submitted / student / a) if (submitted / student / a).is_dir() else []:
-                try:
-                    cells = read(nb).cells
+            folder = submitted / student / a
+            for nb in listed(folder, "*.ipynb") if folder.is_dir() and not folder.is_symlink() else []:
+                try:  # a regular file only, size-capped (grader.inputs)
+                    cells = nbformat.reads(read_regular(nb, MAX_NOTEBOOK_BYTES).decode("utf-8"), as_version=4).cells
                 except Exception:  # noqa: BLE001  (an unreadable notebook has no answers to compare)
                     continue
                 answers.setdefault(student, {}).update(
