@@ -37,7 +37,7 @@ from grader.jobs import chunks, close_warm, expected_cells, run_jobs
 from grader.notebooks import notebook_files
 from grader.notebooks import assignments as find_assignments
 from grader.release import select
-from grader.submissions import SID_FORMAT, Flag, Submission, fmt, prepare, say, students_of, write_grades
+from grader.submissions import SID_FORMAT, Flag, Submission, fmt, guarded, prepare, say, students_of, write_grades
 
 def choose_assignments(submissions: Path, students: list[str], source: Path, wanted: list[str] | None) -> list[str]:
     """``wanted``, or every assignment of ``source`` that at least one student submitted."""
@@ -78,15 +78,6 @@ def _write_feedback(sub: Submission, source: Path, feedback: Path) -> None:
             fallback_feedback(sub, target / f"{nb.stem}.html")
     except Exception as exc:  # the grades are safe in the CSV already
         say(f"warning: {sub.label}: no feedback HTML ({type(exc).__name__}: {exc})")
-
-
-def _guarded(sub: Submission, step, *args) -> None:
-    """Run one per-submission step; an unexpected error fails that submission, not the run."""
-    try:
-        step(*args)
-    except Exception as exc:
-        sub.status = "failed"
-        sub.notes.append(f"the grader failed on it ({type(exc).__name__}: {exc})")
 
 
 def grade_all(subs: list[Submission], assignments: list[str], source: Path, timeout: float | None, sandbox: str,
@@ -188,7 +179,7 @@ def autograde(
     if not subs:
         say(f"warning: nothing to grade in {submissions}")
     for sub in subs:
-        _guarded(sub, prepare, sub, submissions / sub.student / sub.assignment, source)
+        guarded(sub, prepare, sub, submissions / sub.student / sub.assignment, source)
 
     grade_all(subs, assignments, source, timeout, sandbox, jobs, scheduler, verbose, with_feedback=True)
     for sub in subs:  # every (student, assignment, graded cell) gets a row

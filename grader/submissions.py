@@ -17,6 +17,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from grader.inputs import InputError, listed, printable, read_regular, read_timestamp
 
@@ -147,6 +148,15 @@ def prepare(sub: Submission, folder: Path, source: Path) -> None:
     if problem:
         sub.notes.append(problem)
         sub.flags.append(Flag("", problem))
+
+
+def guarded(sub: Submission, step: Callable[..., None], *args) -> None:
+    """Run one per-submission step; an unexpected error fails that submission, not the run."""
+    try:
+        step(*args)
+    except Exception as exc:  # noqa: BLE001
+        sub.status = "failed"
+        sub.notes.append(f"the grader failed on it ({type(exc).__name__})")
 
 
 def write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:

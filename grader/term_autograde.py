@@ -38,7 +38,7 @@ from grader.inputs import printable
 from grader.jobs import expected_cells
 from grader.notebooks import notebook_files
 from grader.notebooks import assignments as find_assignments
-from grader.submissions import FLAG_COLUMNS, SID_FORMAT, Flag, Submission, fmt, prepare, say, write_csv
+from grader.submissions import FLAG_COLUMNS, SID_FORMAT, Submission, fmt, guarded, prepare, say, write_csv
 from grader.term import TermCourse
 
 STATE = Path(".grader") / "graded.json"
@@ -165,7 +165,7 @@ def select(root: Path, assignments: list[str], force: bool, out: TermResult) -> 
                 continue
             out.unmatched += [str(p.relative_to(root)) for p in sorted(folder.iterdir()) if p.name not in expected]
             sub = Submission(s, a, SID_FORMAT.format(i))
-            prepare(sub, folder, source)
+            guarded(sub, prepare, sub, folder, source)
             chosen.subs.append(sub)
     return chosen
 
