@@ -136,11 +136,11 @@ def _term(args) -> int:
     from grader import term, term_autograde, term_reports
 
     if args.command == "init":
-        names, changes = term.init_course(args.course_dir, args.source, args.assignment, args.db_url,
+        held, changes = term.init_course(args.course_dir, args.source, args.assignment, args.db_url,
                                           term.parse_due(args.due), args.late_penalty, args.exchange)
         for change in changes:
             print(f"  {change}")
-        print(f"course {args.course_dir.resolve()} ready with {', '.join(names)}; nbgrader's commands work there "
+        print(f"course {args.course_dir.resolve()} ready with {', '.join(held)}; nbgrader's commands work there "
               f"(cd {args.course_dir} && nbgrader ...), and `python -m grader autograde --course-dir {args.course_dir}`")
         return 0
     if args.command == "export":
@@ -181,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{args.course} is up to date" if not problems
                       else f"{len(problems)} difference(s): run `python -m grader release`")
                 return 1 if problems else 0
-            names = release.release(args.source, args.course, args.assignment, args.verbose)
-            print(f"released {', '.join(names)} into {args.course}")
+            released = release.release(args.source, args.course, args.assignment, args.verbose)
+            print(f"released {', '.join(released)} into {args.course}")
             return 0
         if args.command in ("init", "export", "report", "similarity") or getattr(args, "course_dir", None):
             return _term(args)

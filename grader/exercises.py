@@ -54,4 +54,4 @@ CHECK_MODULES: dict[str, str] = {
 
 def grade_ids(assignment: str) -> list[str]:
     """Every grade_id the contract requires in ``assignment`` (answer and test cells)."""
-    return [gid for name in EXERCISES.get(assignment, ()) for gid in (name, "test_" + name)]
+    return [gid for exercise in EXERCISES.get(assignment, ()) for gid in (exercise, "test_" + exercise)]

@@ -123,15 +123,15 @@ def init_course(root: Path, source: Path = SOLUTIONS, assignments: list[str] | N
                            f"choose a new or empty folder")
     held = find_assignments(root / "source") if existing else []
     available = find_assignments(source)
-    names = assignments or ([] if existing else available)
-    unknown = [a for a in names if a not in available]
-    if unknown or not (names or held):
+    chosen = assignments or ([] if existing else available)
+    unknown = [a for a in chosen if a not in available]
+    if unknown or not (chosen or held):
         raise GradingError(f"unknown assignment(s) {', '.join(unknown) or '(none)'} in {source}; "
                            f"it holds {', '.join(available) or 'none'}")
     for a in (due or {}):
-        if a not in names and a not in held:
+        if a not in chosen and a not in held:
             raise GradingError(f"--due names {a!r}, which is not an assignment of this course "
-                               f"({', '.join(dict.fromkeys(held + names))})")
+                               f"({', '.join(dict.fromkeys(held + chosen))})")
     blocks = {}
     if late_penalty is not None or not existing:
         blocks["late-penalty"] = _late_config(late_penalty)  # checked before anything is written
@@ -144,17 +144,17 @@ def init_course(root: Path, source: Path = SOLUTIONS, assignments: list[str] | N
 
     created = not root.exists()
     try:
-        changes = _write_course(root, source, names, held, blocks, due or {}, existing,
+        changes = _write_course(root, source, chosen, held, blocks, due or {}, existing,
                                 make_exchange=exchange is None and not existing)
     except BaseException:
         if created:
             shutil.rmtree(root, ignore_errors=True)
         raise
-    holds = set(held) | set(names)
+    holds = set(held) | set(chosen)
     return [a for a in available if a in holds] + sorted(holds - set(available)), changes
 
 
-def _write_course(root: Path, source: Path, names: list[str], held: list[str], blocks: dict[str, str],
+def _write_course(root: Path, source: Path, chosen: list[str], held: list[str], blocks: dict[str, str],
                   due: dict[str, dt.datetime], existing: bool, make_exchange: bool) -> list[str]:
     changes = []
     root.mkdir(parents=True, exist_ok=True)
@@ -174,22 +174,22 @@ def _write_course(root: Path, source: Path, names: list[str], held: list[str], b
     if make_exchange:
         (root / "exchange").mkdir(exist_ok=True)
         (root / "exchange").chmod(0o777)  # nbgrader's exchange is shared by every user of the machine
-    for a in names:
+    for a in chosen:
         if (root / "source" / a).exists():
             shutil.rmtree(root / "source" / a)
         copy_tree(source / a, root / "source" / a)
         changes.append(f"{a}: source {'replaced' if a in held else 'added'} and generated")
     with TermCourse(root) as course:
-        for a in names:
+        for a in chosen:
             course.require("generate_assignment", a)
         from nbgrader.api import Gradebook
 
         with Gradebook(course.db_url, course.course_id) as gb:
-            for a in names:
+            for a in chosen:
                 if a in due or not any(x.name == a for x in gb.assignments):
                     gb.update_or_create_assignment(a, duedate=due.get(a))
             for a in held:
-                if a in due and a not in names:
+                if a in due and a not in chosen:
                     gb.update_or_create_assignment(a, duedate=due[a])
     changes += [f"{a}: due {when:%Y-%m-%d %H:%M} UTC" for a, when in due.items()]
     return changes
