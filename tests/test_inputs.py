@@ -152,7 +152,8 @@ def test_a_bad_or_huge_timestamp_is_reported_and_the_work_graded(attacked):
 def test_student_made_names_are_escaped(attacked):
     assert _total(attacked, printable(ESCAPED)) == FULL
     assert printable(ESCAPED) in attacked["run"].stdout
-    assert [r["grade_id"] for r in attacked["flags"] if r["student"] == "evilgid"] == ["gid\\x1b]0;pwned\\x07"]
+    assert "gid\\x1b]0;pwned\\x07" in [r["grade_id"] for r in attacked["flags"] if r["student"] == "evilgid"]
+    assert "FLAG evilgid / 01_forward_propagation gid\\x1b]0;pwned\\x07: extra graded cell" in attacked["run"].stderr
     assert (attacked["out"] / "feedback" / ESCAPED / A / f"{A}.html").is_file()  # the folder keeps its real name
 
 
