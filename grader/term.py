@@ -57,10 +57,11 @@ BLOCKS = ("db-url", "exchange", "late-penalty")
 # --- init ------------------------------------------------------------------------------------------
 def _late_config(penalty: str | None) -> str:
     """The late-penalty block's settings; a clear error for a bad ``--late-penalty``."""
+    nbgrader_plugin = "c.AssignLatePenalties.plugin_class = 'nbgrader.plugins.LateSubmissionPlugin'\n"
     if penalty in (None, "", "none"):
-        return "# no late penalty: c.AssignLatePenalties.plugin_class = 'grader.late.PenaltyPerDay'"
+        return nbgrader_plugin + "c.LateSubmissionPlugin.penalty_method = 'none'  # no late penalty"
     if penalty == "zero":
-        return "c.LateSubmissionPlugin.penalty_method = 'zero'"
+        return nbgrader_plugin + "c.LateSubmissionPlugin.penalty_method = 'zero'  # a late notebook scores 0"
     try:
         per_day = float(penalty)
     except ValueError:
