@@ -248,12 +248,14 @@ class TermCourse(NbgraderCourse):
         self.importer = NbGraderAPI(coursedir=CourseDirectory(config=importing), config=importing, log=self.log)
 
     def import_graded(self, assignment: str, student: str, notebooks: dict[str, str],
-                      timestamp: str | None = None) -> str:
+                      timestamp: str | None = None, extras: dict[str, str] | None = None) -> str:
         """Write one student's graded notebooks into the course with nbgrader; "" or the error.
 
         nbgrader reads them from a staging folder (:data:`STAGING`) that holds only these
-        notebooks and the checked ``timestamp``, never from ``submitted/``: it would follow
-        symbolic links, wait on a FIFO, read any size and fail on a bad ``timestamp.txt``.
+        notebooks, the checked ``timestamp`` and ``extras`` (file name -> text, such as the
+        exchange's ``submission_secret.txt`` that ``release_feedback`` needs), never from
+        ``submitted/``: it would follow symbolic links, wait on a FIFO, read any size and fail
+        on a bad ``timestamp.txt``.
         """
         keys = [(assignment, student, Path(name).stem) for name in notebooks]
         _GRADED.update({k: text for k, text in zip(keys, notebooks.values())})
@@ -265,6 +267,8 @@ class TermCourse(NbgraderCourse):
                 (staged / Path(name).name).write_text(text, encoding="utf-8")
             if timestamp:
                 (staged / "timestamp.txt").write_text(timestamp, encoding="utf-8")
+            for name, text in (extras or {}).items():
+                (staged / Path(name).name).write_text(text, encoding="utf-8")
             ok, records, error = self.run("autograde", assignment, student, force=True, create=True, api=self.importer)
         finally:
             for k in keys:

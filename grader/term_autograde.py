@@ -34,14 +34,16 @@ from pathlib import Path
 from grader import GradingError
 from grader.feedback import fallback_feedback
 from grader.gradebook import cell_scores, late_penalty, manual_overrides
-from grader.inputs import printable
+from grader.inputs import InputError, printable, read_regular
 from grader.jobs import expected_cells
 from grader.notebooks import notebook_files
 from grader.notebooks import assignments as find_assignments
-from grader.submissions import FLAG_COLUMNS, SID_FORMAT, Submission, fmt, guarded, prepare, say, write_csv
+from grader.submissions import FLAG_COLUMNS, SID_FORMAT, Flag, Submission, fmt, guarded, prepare, say, write_csv
 from grader.term import TermCourse
 
 STATE = Path(".grader") / "graded.json"
+#: Files the exchange puts beside a submitted notebook (besides ``timestamp.txt``).
+EXCHANGE_FILES = ("submission_secret.txt",)
 #: The course's flags, one row per flag of the latest grading of each submission.
 FLAGS_FILE = "flags.csv"
 _HASHED_BYTES = 64 * 1024 * 1024  # a larger file is fingerprinted by its size and time, not read
@@ -148,7 +150,7 @@ def select(root: Path, assignments: list[str], force: bool, out: TermResult) -> 
     state = _load_state(root)
     chosen = Selection([], {})
     for a in assignments:
-        expected = {p.name for p in notebook_files(source / a)} | {"timestamp.txt"}
+        expected = {p.name for p in notebook_files(source / a)} | {"timestamp.txt", *EXCHANGE_FILES}
         for i, s in enumerate(students, 1):
             folder = submitted / s / a
             if not folder.is_dir() or folder.is_symlink():
@@ -230,6 +232,21 @@ def _write_flags(root: Path, out: TermResult, regraded: set[tuple[str, str]]) ->
     write_csv(path, FLAG_COLUMNS, rows)
 
 
+def _exchange_files(folder: Path, sub: Submission) -> dict[str, str]:
+    """The exchange's files of a submission that nbgrader needs later (``submission_secret.txt``:
+    ``release_feedback``), read as regular, small files; a bad one is flagged, not copied."""
+    files = {}
+    for name in EXCHANGE_FILES:
+        if not os.path.lexists(folder / name):
+            continue
+        try:
+            files[name] = read_regular(folder / name, 4096).decode("ascii")
+        except (InputError, UnicodeDecodeError) as exc:
+            sub.flags.append(Flag("", f"{name} not used ({exc if isinstance(exc, InputError) else 'not text'}): "
+                                      f"the feedback cannot be released through the exchange"))
+    return files
+
+
 def autograde_course(root: Path, wanted: list[str] | None = None, force: bool = False, jobs: int = 1,
                      scheduler: str | None = None, timeout: float | None = None, sandbox: str = "auto",
                      verbose: bool = False) -> TermResult:
@@ -300,7 +317,8 @@ def record(course: TermCourse, sub: Submission, result: dict | None, fingerprint
     if sub.status != "graded" or result is None:
         out.failed.append((*key, "; ".join(sub.notes) or sub.status))
         return
-    why = course.import_graded(sub.assignment, sub.student, result["autograded"], sub.timestamp)
+    why = course.import_graded(sub.assignment, sub.student, result["autograded"], sub.timestamp,
+                               _exchange_files(course.root / "submitted" / sub.student / sub.assignment, sub))
     if why:
         out.failed.append((*key, f"nbgrader could not record the grades: {why}"))
         return

@@ -384,6 +384,9 @@ def test_a_whole_term(tmp_path, monkeypatch):
     _check_export(course, tmp_path / "grades-1.csv", kim_fixed=False, adjusted=False)
     lap("export")
     graded = {(s, a): (course / "autograded" / s / a / f"{a}.ipynb").read_text(encoding="utf-8") for s, a in submitted}
+    for a in WORK[CLI]:  # the exchange's secret, which nbgrader's release_feedback needs, is carried over
+        secret = (course / "submitted" / CLI / a / "submission_secret.txt").read_text(encoding="utf-8")
+        assert (course / "autograded" / CLI / a / "submission_secret.txt").read_text(encoding="utf-8") == secret
     assert RELU_HINT in graded["cyd", A1] and UPDATE_HINT in graded["kim", A2]  # for the report
 
     # 5. manual adjustments, then a resubmission: only that student is regraded
