@@ -15,6 +15,7 @@ This module holds the course directory itself: :func:`init_course` and
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -273,7 +274,9 @@ class TermCourse(NbgraderCourse):
         finally:
             for k in keys:
                 _GRADED.pop(k, None)
-            shutil.rmtree(self.root / STAGING / student, ignore_errors=True)
+            shutil.rmtree(staged, ignore_errors=True)  # only this one: another run may stage another assignment
+            with contextlib.suppress(OSError):
+                staged.parent.rmdir()
         if ok:
             return ""
         problems = [r.getMessage() for r in records if r.levelno >= logging.ERROR] + [error]

@@ -224,12 +224,15 @@ def _write_flags(root: Path, out: TermResult, regraded: set[tuple[str, str]]) ->
     import csv
 
     path = root / FLAGS_FILE
-    rows = []
-    if path.is_file():
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = [tuple(r) for r in list(csv.reader(f))[1:] if len(r) == len(FLAG_COLUMNS)]
-    rows = [r for r in rows if (r[1], r[0]) not in regraded] + list(out.flags)
-    write_csv(path, FLAG_COLUMNS, rows)
+    (root / STATE).parent.mkdir(parents=True, exist_ok=True)
+    with open((root / STATE).parent / "graded.lock", "w") as lock:  # another run may write it too
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rows = []
+        if path.is_file():
+            with path.open(newline="", encoding="utf-8") as f:
+                rows = [tuple(r) for r in list(csv.reader(f))[1:] if len(r) == len(FLAG_COLUMNS)]
+        rows = [r for r in rows if (r[1], r[0]) not in regraded] + list(out.flags)
+        write_csv(path, FLAG_COLUMNS, rows)
 
 
 def _exchange_files(folder: Path, sub: Submission) -> dict[str, str]:
