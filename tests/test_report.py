@@ -180,3 +180,13 @@ def test_report_module_is_importable_without_the_grader_stack():
     code = "import sys, grader.report; assert 'nbgrader' not in sys.modules and 'nbformat' not in sys.modules"
     run = subprocess.run([sys.executable, "-c", code], cwd=Path(REPO), capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+def test_totals_after_late_penalties_are_labelled(tmp_path):
+    results = [Result("ana", "A", "g1", 2.0, 2.0), Result("bo", "A", "g1", 2.0, 2.0)]
+    (page,) = write_report(results, tmp_path / "plain")
+    assert "late penalt" not in page.read_text(encoding="utf-8")
+    (page,) = write_report(results, tmp_path / "late", late={("bo", "A"): 0.5, ("bo", "B"): 9.0})
+    text = page.read_text(encoding="utf-8")
+    assert "after the late penalties of 1 student (0.5 points in all; the exercise table is before penalties)" in text
+    assert '<td class="n">1.75</td>' in text  # the mean of 2 and 1.5
