@@ -96,14 +96,15 @@ def _write(course: Course, assignment: str, item: dict) -> None:
         (dest / "timestamp.txt").write_text(item["timestamp"], encoding="utf-8")
 
 
-def _scores(course: Course, assignment: str, sids: list[str], cells) -> dict[str, dict[str, list[float]]]:
+def _scores(course: Course, assignment: str, sids: list[str], cells) -> dict[str, dict[str, list[float]] | None]:
+    """Each graded student's scores from the private gradebook (None: nbgrader recorded no submission)."""
     from nbgrader.api import Gradebook
 
-    out: dict[str, dict[str, list[float]]] = {}
+    out: dict[str, dict[str, list[float]] | None] = {}
     with Gradebook(course.db_url, course.course_id) as gb:
         for sid in sids:
-            scores = cell_scores(gb, assignment, sid, cells) or {gid: (0.0, float(pts)) for _nb, gid, pts in cells}
-            out[sid] = {gid: [sc, mx] for gid, (sc, mx) in scores.items()}
+            scores = cell_scores(gb, assignment, sid, cells)
+            out[sid] = None if scores is None else {gid: [sc, mx] for gid, (sc, mx) in scores.items()}
     return out
 
 
@@ -136,6 +137,11 @@ def _run(course: Course, assignment: str, items: list[dict], cells, feedback: bo
             if autograded:
                 r["autograded"][path.name] = path.read_text(encoding="utf-8")
     for sid, scores in _scores(course, assignment, graded, cells).items():
+        if scores is None:
+            results[sid]["status"] = "failed"
+            results[sid]["notes"].append("nbgrader recorded no submission for it")
+            graded.remove(sid)
+            continue
         results[sid]["scores"] = scores
     if feedback and graded:
         ok, records, error = course.run("generate_feedback", assignment, "*")
