@@ -165,3 +165,53 @@ def test_added_cells_are_capped_and_the_feedback_says_so(attacked):
     assert "were neither run nor shown here" in page
     assert page.count("# padding") <= 60
     assert attacked["took"] < 300
+
+
+@pytest.mark.slow
+def test_a_term_course_survives_the_same_attacks(tmp_path):
+    """``autograde --course-dir``: nbgrader's own import never opens the student's files (a
+    FIFO beside the notebook, a bad timestamp.txt), a linked notebook gets its 0 with the
+    reason, and nothing of a file's content is printed."""
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": os.pathsep.join((str(bin_dir), os.environ.get("PATH", "")))}
+
+    def grader(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=REPO, capture_output=True,
+                              text=True, env=env, timeout=900)
+
+    course = tmp_path / "course"
+    assert grader("init", course, "--assignment", A).returncode == 0
+    solution = read(SOLUTIONS / A / f"{A}.ipynb")
+    answers = {grade_id(c): c.source for c in solution.cells if is_answer(c)}
+    answered = read(course / "release" / A / f"{A}.ipynb")
+    for cell in answered.cells:
+        if is_answer(cell):
+            cell.source = answers[grade_id(cell)]
+
+    def folder(student: str) -> Path:
+        path = course / "submitted" / student / A
+        path.mkdir(parents=True)
+        return path
+
+    os.mkfifo(tmp_path / "pipe")
+    (folder("linked") / f"{A}.ipynb").symlink_to(tmp_path / "pipe")
+    stamp = folder("stamp")
+    nbformat.write(answered, str(stamp / f"{A}.ipynb"))
+    (stamp / "timestamp.txt").write_text(f"yesterday-ish {SECRET}")
+    piped = folder("piped")
+    nbformat.write(answered, str(piped / f"{A}.ipynb"))
+    os.mkfifo(piped / "data.bin")  # nbgrader's import would wait on it forever
+
+    run = grader("autograde", "--course-dir", course)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "graded 3, unchanged 0, not graded 0, unmatched files 1" in run.stdout, run.stdout + run.stderr
+    assert SECRET not in run.stdout + run.stderr
+    assert "linked / 01_forward_propagation" in run.stderr and "a symbolic link, not a file" in run.stderr
+    assert "submitted/piped/01_forward_propagation/data.bin belongs to no assignment" in run.stderr
+    assert grader("export", "--course-dir", course, "--output", tmp_path / "grades.csv").returncode == 0
+    with (tmp_path / "grades.csv").open(newline="", encoding="utf-8") as f:
+        totals = {r["student"]: r[A] for r in csv.DictReader(f)}
+    assert totals == {"(max)": f"{FULL:g}", "linked": "0", "stamp": f"{FULL:g}", "piped": f"{FULL:g}"}
+    with (course / "flags.csv").open(newline="", encoding="utf-8") as f:
+        flags = list(csv.DictReader(f))
+    assert any(r["student"] == "stamp" and "without a late-penalty decision" in r["reason"] for r in flags), flags
