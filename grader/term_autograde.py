@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import signal
 import stat
 import tempfile
@@ -197,6 +198,9 @@ def _record_zero(course: TermCourse, sub: Submission, why: str) -> None:
             for comment in nb.comments:
                 comment.auto_comment = f"Not graded: {why}"
         gb.db.commit()
+    # an earlier submission's graded copy would give nbgrader's generate_feedback (and the
+    # report's hints) the old work: it is derived data, the submission itself stays in submitted/
+    shutil.rmtree(course.path("autograded", sub.assignment, sub.student), ignore_errors=True)
     cells = expected_cells(course.root / "source", sub.assignment)
     sub.scores = {gid: (0.0, float(points)) for _nb, gid, points in cells}
     for nb in notebook_files(course.root / "source" / sub.assignment):
