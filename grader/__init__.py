@@ -1,17 +1,21 @@
 """Grading tools of the course, built on nbgrader.
 
-Two commands (``python -m grader --help``):
+Commands (``python -m grader --help``; every one has ``--help``):
 
 ``release``
     regenerate the student notebooks in ``course/`` from the sources in ``solutions/``
     (solutions replaced by stubs, hidden tests removed, outputs cleared).
 ``autograde``
     grade submitted notebooks and write one CSV row per graded test cell, per-student
-    feedback HTML without the hidden tests, and a report of suspicious answer cells.
+    feedback HTML without the hidden tests, and ``flags.csv`` (:mod:`grader.autograde`);
+    with ``--course-dir``, grade into a term's course instead (:mod:`grader.term_autograde`).
+``init``, ``export``, ``report``, ``similarity``
+    a term's persistent nbgrader course: make or update it (:mod:`grader.term`), and read
+    its gradebook (:mod:`grader.term_reports`).
 
-nbgrader always runs in a temporary course directory with the settings of
-:mod:`grader.nbgrader_config`, never in the repository and never with the user's
-``~/.jupyter`` configuration. See ``docs/grading.md`` for the instructor's workflow.
+nbgrader runs with the settings of :mod:`grader.nbgrader_config`, never in the
+repository and never with the user's ``~/.jupyter`` configuration: in a temporary course
+directory, or in the term's course directory made by ``init``. See ``docs/grading.md`` for the instructor's workflow.
 """
 from __future__ import annotations
 

@@ -70,15 +70,19 @@ def _parser() -> argparse.ArgumentParser:
     ag.add_argument("submissions", type=Path, metavar="SUBMISSIONS", nargs="?",
                     help="folder of <student>/<assignment>/<notebook>.ipynb (nbgrader's submitted/ layout)")
     ag.add_argument("--output", type=Path, metavar="GRADES.csv",
-                    help="CSV of grades: student,assignment,grade_id,score,max_score (flags.csv goes next to it)")
+                    help="CSV of grades: student,assignment,grade_id,score,max_score (flags.csv goes next to it); "
+                         "not with --course-dir (use `export` there)")
     ag.add_argument("--course-dir", type=Path, metavar="DIR",
                     help="grade DIR/submitted into the course made by `init` (its gradebook), instead of "
                          "SUBMISSIONS into a CSV; only new or changed submissions unless --force")
-    ag.add_argument("--force", action="store_true", help="with --course-dir: regrade every submission")
+    ag.add_argument("--force", action="store_true",
+                    help="with --course-dir: regrade every submission, changed or not (manual scores still count)")
     ag.add_argument("--assignment", action="append", metavar="A",
-                    help="only this assignment (repeatable); default: every assignment found in SUBMISSIONS")
+                    help="only this assignment (repeatable); default: every assignment found in SUBMISSIONS "
+                         "(with --course-dir: every assignment of the course)")
     ag.add_argument("--feedback", type=Path, metavar="DIR",
-                    help="feedback HTML folder (default: feedback/ next to the CSV)")
+                    help="feedback HTML folder (default: feedback/ next to the CSV); not with --course-dir "
+                         "(use `nbgrader generate_feedback` there)")
     ag.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                     help="time limit of one call of a student's function or one of their cells (default: 5)")
     ag.add_argument("--sandbox", choices=("auto", "bwrap", "process"), default="auto",
@@ -88,31 +92,41 @@ def _parser() -> argparse.ArgumentParser:
                     help="grade on N local worker processes (default: 1, in this process)")
     ag.add_argument("--scheduler", metavar="ADDRESS",
                     help="grade on the workers of this Dask distributed scheduler (e.g. tcp://host:8786)")
-    ag.add_argument("--source", type=Path, default=SOLUTIONS, metavar="DIR", help="the source notebooks (default: solutions/)")
+    ag.add_argument("--source", type=Path, default=SOLUTIONS, metavar="DIR",
+                    help="the source notebooks (default: solutions/); with --course-dir, the course's source/ is used")
     ag.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's log")
 
     ini = sub.add_parser("init", help="make a persistent nbgrader course directory that grades with the engine")
-    ini.add_argument("course_dir", type=Path, metavar="COURSE_DIR")
-    ini.add_argument("--assignment", action="append", metavar="A", help="only this assignment (repeatable)")
+    ini.add_argument("course_dir", type=Path, metavar="COURSE_DIR",
+                     help="the course directory, outside the repository: made when new; when it exists, only what "
+                          "the other options name is updated (the rest of nbgrader_config.py, due dates and sources kept)")
+    ini.add_argument("--assignment", action="append", metavar="A",
+                     help="add or update this assignment's source and release (repeatable); default: every "
+                          "assignment of --source for a new course, none for an existing one")
     ini.add_argument("--db-url", metavar="URL",
                      help="gradebook database (default: sqlite in COURSE_DIR; e.g. postgresql+psycopg://user@host/db)")
-    ini.add_argument("--due", action="append", metavar="A=DATE", help="due date of an assignment, ISO (repeatable)")
-    ini.add_argument("--late-penalty", metavar="P", default="none",
-                     help="'none', 'zero', or the share of a notebook's score lost per started day late (e.g. 0.1)")
-    ini.add_argument("--exchange", type=Path, metavar="DIR", help="nbgrader's exchange folder (release/submit/collect)")
+    ini.add_argument("--due", action="append", metavar="A=DATE",
+                     help="due date of an assignment, ISO such as 2026-12-15T23:59 (UTC unless an offset such as "
+                          "+01:00 is given; repeatable); other assignments keep theirs")
+    ini.add_argument("--late-penalty", metavar="P", default=None,
+                     help="'none', 'zero', or the share of a notebook's score lost per started day late (e.g. 0.1); "
+                          "default: none for a new course, unchanged for an existing one")
+    ini.add_argument("--exchange", type=Path, metavar="DIR",
+                     help="nbgrader's exchange folder, where students fetch and submit (default: COURSE_DIR/exchange)")
     ini.add_argument("--source", type=Path, default=SOLUTIONS, metavar="DIR", help="the source notebooks (default: solutions/)")
 
     exp = sub.add_parser("export", help="CSV of a course's grades: a row per student, a column per exercise, "
                                         "per assignment and the total")
-    exp.add_argument("--course-dir", type=Path, required=True, metavar="DIR")
-    exp.add_argument("--output", type=Path, required=True, metavar="GRADES.csv")
+    exp.add_argument("--course-dir", type=Path, required=True, metavar="DIR", help="the course made by `init`")
+    exp.add_argument("--output", type=Path, required=True, metavar="GRADES.csv",
+                     help="the CSV to write: a (max) row, then a row per student; blank = not submitted")
 
     rep = sub.add_parser("report", help="per assignment: grade distribution, exercises, the most common mistakes")
-    rep.add_argument("--course-dir", type=Path, required=True, metavar="DIR")
+    rep.add_argument("--course-dir", type=Path, required=True, metavar="DIR", help="the course made by `init`")
     rep.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder for <assignment>/index.html")
 
     sim = sub.add_parser("similarity", help="suspiciously similar answer cells, per exercise")
-    sim.add_argument("--course-dir", type=Path, required=True, metavar="DIR")
+    sim.add_argument("--course-dir", type=Path, required=True, metavar="DIR", help="the course made by `init`")
     sim.add_argument("--output", type=Path, required=True, metavar="DIR", help="folder for similarity.csv and .html")
     sim.add_argument("--threshold", type=float, default=0.8, help="share of shared code that is reported (default 0.8)")
 
@@ -122,29 +136,39 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _term(args) -> int:
-    from grader import term
+    from grader import term, term_autograde, term_reports
 
     if args.command == "init":
-        names = term.init_course(args.course_dir, args.source, args.assignment, args.db_url, term.parse_due(args.due),
-                                 args.late_penalty, args.exchange)
-        print(f"course {args.course_dir.resolve()} ready with {', '.join(names)}; nbgrader's commands work there "
+        held, changes = term.init_course(args.course_dir, args.source, args.assignment, args.db_url,
+                                          term.parse_due(args.due), args.late_penalty, args.exchange)
+        for change in changes:
+            print(f"  {change}")
+        print(f"course {args.course_dir.resolve()} ready with {', '.join(held)}; nbgrader's commands work there "
               f"(cd {args.course_dir} && nbgrader ...), and `python -m grader autograde --course-dir {args.course_dir}`")
         return 0
     if args.command == "export":
-        print(f"grades: {term.export_grades(args.course_dir, args.output)}")
+        print(f"grades: {term_reports.export_grades(args.course_dir, args.output)}")
         return 0
     if args.command == "report":
-        for page in term.class_report(args.course_dir, args.output):
+        for page in term_reports.class_report(args.course_dir, args.output):
             print(f"report: {page}")
         return 0
     if args.command == "similarity":
-        print(f"similar pairs: {term.similarity_report(args.course_dir, args.output, args.threshold)}")
+        print(f"similar pairs: {term_reports.similarity_report(args.course_dir, args.output, args.threshold)}")
         return 0
-    result = term.autograde_course(args.course_dir, args.assignment, args.force, args.jobs, args.scheduler,
-                                   args.timeout, args.sandbox, args.verbose)
+    ignored = [flag for flag, value in (("--output", args.output), ("--feedback", args.feedback)) if value]
+    if ignored or args.submissions is not None:
+        what = ", ".join(ignored + (["SUBMISSIONS"] if args.submissions is not None else []))
+        raise GradingError(f"autograde --course-dir grades COURSE_DIR/submitted into the course's gradebook and "
+                           f"writes no CSV or feedback folder: drop {what} (export with `python -m grader export`, "
+                           f"feedback with `nbgrader generate_feedback`)")
+    result = term_autograde.autograde_course(args.course_dir, args.assignment, args.force, args.jobs, args.scheduler,
+                                             args.timeout, args.sandbox, args.verbose)
+    if result.table:
+        print(term_autograde.summary_table(result))
     print(f"graded {len(result.graded)}, unchanged {len(result.skipped)}, not graded {len(result.failed)}, "
           f"unmatched files {len(result.unmatched)}")
-    return 1 if result.failed or result.unmatched else 0
+    return 1 if result.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{args.course} is up to date" if not problems
                       else f"{len(problems)} difference(s): run `python -m grader release`")
                 return 1 if problems else 0
-            names = release.release(args.source, args.course, args.assignment, args.verbose)
-            print(f"released {', '.join(names)} into {args.course}")
+            released = release.release(args.source, args.course, args.assignment, args.verbose)
+            print(f"released {', '.join(released)} into {args.course}")
             return 0
         if args.command == "hub":
             from grader import hub

@@ -6,10 +6,10 @@ Layout of the submissions: ``SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb
 Outputs:
 
 - the grades CSV, one row per graded test cell of every (student, assignment), columns
-  exactly :data:`CSV_COLUMNS`. Every student folder gets rows for every graded
+  exactly :data:`grader.submissions.CSV_COLUMNS`. Every student folder gets rows for every graded
   assignment: a missing, unreadable or ungradable notebook scores 0 on each cell, with
   a message on stderr, so that no student and no grade ever goes missing;
-- ``flags.csv`` next to it (:data:`FLAG_COLUMNS`): what the rebuild ignored (edited test
+- ``flags.csv`` next to it (:data:`grader.submissions.FLAG_COLUMNS`): what the rebuild ignored (edited test
   cells, changed points, duplicated or extra cells, lost metadata) and what the engine
   saw (timeouts, crashes, processes that ended);
 - feedback HTML per student, ``<feedback>/<student>/<assignment>/<notebook>.html``,
@@ -25,70 +25,19 @@ written atomically.
 """
 from __future__ import annotations
 
-import csv
-import html
-import os
 import shutil
 import sys
-import tempfile
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
+from typing import Callable
 
 from grader import SOLUTIONS, GradingError
+from grader.feedback import fallback_feedback
+from grader.inputs import printable
 from grader.jobs import chunks, close_warm, expected_cells, run_jobs
-from grader.notebooks import IGNORED_DIRS, notebook_files
+from grader.notebooks import notebook_files
 from grader.notebooks import assignments as find_assignments
 from grader.release import select
-
-CSV_COLUMNS = ("student", "assignment", "grade_id", "score", "max_score")
-FLAG_COLUMNS = ("student", "assignment", "grade_id", "reason")
-#: nbgrader ids of the students: the folder names can be anything, these are plain
-SID_FORMAT = "student-{:05d}"
-
-
-
-@dataclass(frozen=True)
-class Flag:
-    grade_id: str
-    reason: str
-
-
-@dataclass
-class Submission:
-    """One student's work on one assignment, and what became of it."""
-
-    student: str
-    assignment: str
-    sid: str = ""  # the id nbgrader knows the student by
-    status: str = "graded"  # graded | missing | unreadable | failed
-    notes: list[str] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
-    scores: dict[str, tuple[float, float]] = field(default_factory=dict)  # grade_id -> (score, max)
-    hints: dict[str, str] = field(default_factory=dict)  # grade_id -> the likely mistake, where a check named one
-    files: dict[str, str] = field(default_factory=dict)  # notebook file name -> its text, to grade
-    timestamp: str | None = None
-    feedback: dict[str, str] = field(default_factory=dict)  # feedback file name -> html
-
-    @property
-    def label(self) -> str:
-        return f"{self.student} / {self.assignment}"
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def students_of(submissions: Path) -> list[str]:
-    """Every student folder, whatever its name (only editor and cache folders are skipped)."""
-    return sorted(d.name for d in submissions.iterdir() if d.is_dir() and d.name not in IGNORED_DIRS)
-
+from grader.submissions import SID_FORMAT, Flag, Submission, fmt, guarded, prepare, say, students_of, write_grades
 
 def choose_assignments(submissions: Path, students: list[str], source: Path, wanted: list[str] | None) -> list[str]:
     """``wanted``, or every assignment of ``source`` that at least one student submitted."""
@@ -99,7 +48,7 @@ def choose_assignments(submissions: Path, students: list[str], source: Path, wan
         raise GradingError(f"no assignment notebooks found in {source}")
     submitted = {d.name for s in students for d in (submissions / s).iterdir() if d.is_dir()}
     for name in sorted(submitted - set(available)):
-        _say(f"warning: folder {name!r} in some submissions is not an assignment of {source}; ignored")
+        say(f"warning: folder {printable(repr(name))} in some submissions is not an assignment of {source}; ignored")
     return [a for a in available if a in submitted]
 
 
@@ -114,61 +63,6 @@ def _expected_cells(source: Path, assignment: str) -> list[tuple[str, str, float
     return cells
 
 
-def _prepare(sub: Submission, folder: Path, source: Path) -> None:
-    """Check the student's notebooks and keep the readable ones (as text) for grading."""
-    expected = notebook_files(source / sub.assignment)
-    if not folder.is_dir():
-        sub.status, sub.notes = "missing", ["no submission folder"]
-        return
-    found = {p.stem: p for p in notebook_files(folder)}
-    if len(expected) == 1 and expected[0].stem not in found and len(found) == 1:
-        (other,) = found.values()
-        sub.notes.append(f"notebook {other.name} graded as {expected[0].name}")
-        found = {expected[0].stem: other}
-    for src_nb in expected:
-        path = found.get(src_nb.stem)
-        if path is None:
-            sub.notes.append(f"{src_nb.name} missing")
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # nbformat's warnings about old or sloppy files
-                nb = nbformat.reads(text, as_version=4)
-            if not isinstance(nb.get("cells"), list):
-                raise ValueError("no cells")
-        except Exception as exc:
-            why = str(exc).splitlines()[0][:120] if str(exc) else ""
-            sub.notes.append(f"{path.name} unreadable ({type(exc).__name__}: {why})")
-            continue
-        sub.files[src_nb.name] = text
-    if not sub.files:
-        sub.status = "unreadable" if found else "missing"
-    elif (folder / "timestamp.txt").is_file():
-        sub.timestamp = (folder / "timestamp.txt").read_text(encoding="utf-8", errors="replace").strip()[:100]
-
-
-def _fallback_feedback(sub: Submission, path: Path) -> None:
-    """A plain feedback page for a submission nbgrader could not render: why, and the scores."""
-    got, total = sum(v[0] for v in sub.scores.values()), sum(v[1] for v in sub.scores.values())
-    if sub.status == "graded":
-        intro = "Your submission was graded, but its detailed feedback page could not be made."
-    else:
-        intro = f"Your submission could not be graded ({sub.status}), so every exercise scores 0."
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in sub.notes)
-    advice = ("<p>Submit the course notebook, saved from Jupyter, in the assignment's folder.</p>\n"
-              if sub.status in ("missing", "unreadable") else "")
-    rows = "".join(f"<tr><td>{html.escape(gid)}</td><td>{_fmt(sc)} / {_fmt(mx)}</td></tr>"
-                   for gid, (sc, mx) in sub.scores.items())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Feedback: {html.escape(sub.assignment)}"
-        f"</title></head><body>\n<h1>{html.escape(sub.assignment)}: {_fmt(got)} / {_fmt(total)}</h1>\n"
-        f"<p>{intro}</p>\n<ul>{notes}</ul>\n<table>{rows}</table>\n{advice}</body></html>\n",
-        encoding="utf-8",
-    )
-
-
 def _write_feedback(sub: Submission, source: Path, feedback: Path) -> None:
     """The student's feedback pages: nbgrader's, or a plain page (why, and the scores)."""
     target = feedback / sub.student / sub.assignment
@@ -181,41 +75,14 @@ def _write_feedback(sub: Submission, source: Path, feedback: Path) -> None:
                 (target / Path(name).name).write_text(page, encoding="utf-8")
             return
         for nb in notebook_files(source / sub.assignment):
-            _fallback_feedback(sub, target / f"{nb.stem}.html")
+            fallback_feedback(sub, target / f"{nb.stem}.html")
     except Exception as exc:  # the grades are safe in the CSV already
-        _say(f"warning: {sub.label}: no feedback HTML ({type(exc).__name__}: {exc})")
+        say(f"warning: {sub.label}: no feedback HTML ({type(exc).__name__}: {exc})")
 
 
-def _write_csv(path: Path, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Write a CSV atomically: readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(columns)
-            writer.writerows(rows)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _guarded(sub: Submission, step, *args) -> None:
-    """Run one per-submission step; an unexpected error fails that submission, not the run."""
-    try:
-        step(*args)
-    except Exception as exc:
-        sub.status = "failed"
-        sub.notes.append(f"the grader failed on it ({type(exc).__name__}: {exc})")
-
-
-def grade_all(subs: list[Submission], names: list[str], source: Path, timeout: float | None, sandbox: str,
+def grade_all(subs: list[Submission], assignments: list[str], source: Path, timeout: float | None, sandbox: str,
               jobs: int, scheduler: str | None, verbose: bool, with_feedback: bool,
-              keep_autograded: bool = False, on_result=None) -> None:
+              keep_autograded: bool = False, on_result: Callable[[Submission, dict | None], None] | None = None) -> None:
     """Grade the prepared submissions as jobs (:mod:`grader.jobs`) and fill in their results.
 
     The solution notebook of every assignment is graded first, as a canary: if it does not
@@ -224,12 +91,12 @@ def grade_all(subs: list[Submission], names: list[str], source: Path, timeout: f
     start on the students; every Dask worker grades its own. ``on_result(sub, result)`` is
     called as each submission's result arrives, after the canaries passed.
     """
-    todo = {a: [s for s in subs if s.assignment == a and s.status == "graded"] for a in names}
+    todo = {a: [s for s in subs if s.assignment == a and s.status == "graded"] for a in assignments}
     base = {"source": str(source), "timeout": timeout, "sandbox": sandbox, "verbose": verbose,
             "feedback": with_feedback, "autograded": keep_autograded, "check": bool(scheduler)}
-    canaries = [dict(base, assignment=a, items=[], canary=True) for a in names] if subs and not scheduler else []
+    canaries = [dict(base, assignment=a, items=[], canary=True) for a in assignments] if subs and not scheduler else []
     work = []
-    for a in names:
+    for a in assignments:
         for part in chunks(todo[a], jobs, scheduler):
             work.append((dict(base, assignment=a, items=[{"sid": s.sid, "files": s.files, "timestamp": s.timestamp}
                                                           for s in part]), part))
@@ -269,23 +136,13 @@ def _progress(total: int, verbose: bool):
                 file=sys.stderr, dynamic_ncols=True)
 
 
-def _write_outputs(subs: list[Submission], output: Path) -> None:
-    _write_csv(output, CSV_COLUMNS, [
-        (s.student, s.assignment, gid, _fmt(score), _fmt(points))
-        for s in subs for gid, (score, points) in s.scores.items()
-    ])
-    _write_csv(output.parent / "flags.csv", FLAG_COLUMNS, [
-        (s.student, s.assignment, f.grade_id, f.reason) for s in subs for f in s.flags
-    ])
-
-
 def _summary(subs: list[Submission]) -> str:
     header = ("student", "assignment", "score", "status")
     rows = []
     for s in subs:
-        got, total = sum(v[0] for v in s.scores.values()), sum(v[1] for v in s.scores.values())
+        got, total = s.total
         status = s.status + (f", {len(s.flags)} flag(s)" if s.flags else "")
-        rows.append((s.student, s.assignment, f"{_fmt(got)}/{_fmt(total)}", status))
+        rows.append((printable(s.student), printable(s.assignment), f"{fmt(got)}/{fmt(total)}", status))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows])
 
@@ -315,16 +172,16 @@ def autograde(
     if jobs < 1:
         raise GradingError(f"--jobs must be at least 1; got {jobs}")
     students = students_of(submissions)
-    names = choose_assignments(submissions, students, source, wanted)
-    cells = {a: _expected_cells(source, a) for a in names}
+    assignments = choose_assignments(submissions, students, source, wanted)
+    cells = {a: _expected_cells(source, a) for a in assignments}
     ids = {s: SID_FORMAT.format(i) for i, s in enumerate(students, 1)}
-    subs = [Submission(s, a, ids[s]) for a in names for s in students]
+    subs = [Submission(s, a, ids[s]) for a in assignments for s in students]
     if not subs:
-        _say(f"warning: nothing to grade in {submissions}")
+        say(f"warning: nothing to grade in {submissions}")
     for sub in subs:
-        _guarded(sub, _prepare, sub, submissions / sub.student / sub.assignment, source)
+        guarded(sub, prepare, sub, submissions / sub.student / sub.assignment, source)
 
-    grade_all(subs, names, source, timeout, sandbox, jobs, scheduler, verbose, with_feedback=True)
+    grade_all(subs, assignments, source, timeout, sandbox, jobs, scheduler, verbose, with_feedback=True)
     for sub in subs:  # every (student, assignment, graded cell) gets a row
         for _nb, gid, points in cells[sub.assignment]:
             if gid not in sub.scores or sub.status != "graded":
@@ -332,17 +189,17 @@ def autograde(
                     sub.notes.append(f"no grade recorded for {gid}")
                 sub.scores[gid] = (0.0, float(points))
         sub.scores = {gid: sub.scores[gid] for _nb, gid, _p in cells[sub.assignment]}
-    _write_outputs(subs, output)
+    write_grades(subs, output)
     for sub in subs:
         _write_feedback(sub, source, feedback)
 
     for sub in subs:
         if sub.status != "graded":
-            _say(f"{sub.label}: {sub.status}: {'; '.join(sub.notes)}. Every cell scores 0.")
+            say(f"{sub.label}: {sub.status}: {printable('; '.join(sub.notes))}. Every cell scores 0.")
         elif sub.notes:
-            _say(f"{sub.label}: {'; '.join(sub.notes)}")
+            say(f"{sub.label}: {printable('; '.join(sub.notes))}")
         for flag in sub.flags:
-            _say(f"FLAG {sub.label} {flag.grade_id}: {flag.reason}")
+            say(f"FLAG {sub.label} {printable(flag.grade_id)}: {printable(flag.reason)}")
     print(_summary(subs) if subs else "nothing graded")
     print(f"\ngrades: {output}\nflags: {output.parent / 'flags.csv'} "
           f"({sum(len(s.flags) for s in subs)})\nfeedback: {feedback}")

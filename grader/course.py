@@ -195,25 +195,23 @@ def nbgrader_api_classes():
     return NbGraderAPI, CourseDirectory
 
 
-class Course:
-    """A temporary nbgrader course with the course's assignments as its ``source/``.
+class NbgraderCourse:
+    """nbgrader's API on a course directory, in an isolated environment; the one ``run``
+    contract of every course the grader drives (:class:`Course`, :class:`grader.term.TermCourse`).
 
-    Use as a context manager; ``verbose`` echoes nbgrader's own log on stderr.
+    Use as a context manager; ``verbose`` echoes nbgrader's own log on stderr. A subclass
+    says where the course is (:meth:`_prepare_root`) and what its configuration is
+    (:meth:`_config`).
     """
 
-    def __init__(self, source: Path, assignments: list[str], timeout: float | None = None, verbose: bool = False,
-                 sandbox: str = "auto"):
-        self.source, self.assignments = Path(source), list(assignments)
-        self.timeout, self.verbose, self.sandbox = timeout, verbose, sandbox
+    verbose: bool = False
 
-    def __enter__(self) -> "Course":
+    def __enter__(self) -> "NbgraderCourse":
         self._tmp = Path(tempfile.mkdtemp(prefix="grader-course-"))
-        self.root = self._tmp / "course"
         self._env = isolated_environment(self._tmp / "home")
         self._env.__enter__()
         try:
-            for a in self.assignments:
-                copy_tree(self.source / a, self.root / "source" / a)
+            self._prepare_root()
             self._start_api()
         except BaseException:
             self.__exit__(*sys.exc_info())
@@ -227,43 +225,73 @@ class Course:
         self._env.__exit__(*exc)
         shutil.rmtree(self._tmp, ignore_errors=True)
 
+    def _prepare_root(self) -> None:
+        """Set ``self.root`` (and fill it, for a throw-away course)."""
+        raise NotImplementedError
+
+    def _config(self):
+        """nbgrader's configuration of the course (a traitlets ``Config``)."""
+        raise NotImplementedError
+
     def _start_api(self) -> None:
         NbGraderAPI, CourseDirectory = nbgrader_api_classes()
-        from grader.nbgrader_config import build_config
-
-        config = build_config(self.root, self.timeout, self.sandbox)
-        _fast_scratch_gradebook(self.root / "gradebook.db")
+        self.config = self._config()
         self.log = logging.getLogger(f"grader.nbgrader.{id(self)}")
         self.log.propagate = False
         self.log.setLevel(logging.INFO)
         self._records = _Records()
         self.log.addHandler(self._records)
-        self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config, log=self.log)
+        self.api = NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config, log=self.log)
+        self.db_url = self.api.coursedir.db_url
+        self.course_id = self.api.coursedir.course_id
 
     # -- running nbgrader --------------------------------------------------------------
-    def run(self, step: str, *args: str) -> tuple[bool, list[logging.LogRecord], str]:
-        """Run one API step (``generate_assignment``, ``autograde``, ``generate_feedback``).
+    def run(self, step: str, *args, api=None, **kwargs) -> tuple[bool, list[logging.LogRecord], str]:
+        """Run one API step (``generate_assignment``, ``autograde``, ``generate_feedback``)
+        of ``api`` (default: the course's).
 
         Returns (success, the log records worth reading, the error traceback or "").
         """
         self._records.drain()
-        result = getattr(self.api, step)(*args)
+        result = getattr(api or self.api, step)(*args, **kwargs)
         records = [r for r in self._records.drain() if not any(n in r.getMessage() for n in NOISE)]
         if self.verbose:
             for r in records:
-                print(f"[nbgrader {step} {' '.join(args)}] {r.levelname}: {r.getMessage()}", file=sys.stderr)
-        return bool(result.get("success")), records, result.get("error", "")
+                print(f"[nbgrader {step} {' '.join(map(str, args))}] {r.levelname}: {r.getMessage()}", file=sys.stderr)
+        return bool(result.get("success")), records, result.get("error", "") or ""
 
-    def generate(self, assignment: str) -> None:
-        """``generate_assignment``; a failure here is a failure of grading itself."""
-        ok, records, error = self.run("generate_assignment", assignment)
+    def require(self, step: str, *args, what: str = "") -> None:
+        """:meth:`run`; a failure is a failure of grading itself (:class:`GradingError`)."""
+        ok, records, error = self.run(step, *args)
         if not ok:
             problems = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
-            raise GradingError(
-                f"nbgrader could not generate assignment {assignment!r} from {self.source / assignment}:\n"
-                + "\n".join(problems or [error])
-            )
+            raise GradingError(f"nbgrader {step} {' '.join(map(str, args))} failed{what}:\n"
+                               + "\n".join(problems or [error]))
 
     def path(self, step: str, assignment: str, student: str | None = None) -> Path:
         """Folder of ``assignment`` in an nbgrader step (``release``, ``submitted``, ...)."""
         return self.root / step / student / assignment if student else self.root / step / assignment
+
+
+class Course(NbgraderCourse):
+    """A temporary nbgrader course with the course's assignments as its ``source/``."""
+
+    def __init__(self, source: Path, assignments: list[str], timeout: float | None = None, verbose: bool = False,
+                 sandbox: str = "auto"):
+        self.source, self.assignments = Path(source), list(assignments)
+        self.timeout, self.verbose, self.sandbox = timeout, verbose, sandbox
+
+    def _prepare_root(self) -> None:
+        self.root = self._tmp / "course"
+        for a in self.assignments:
+            copy_tree(self.source / a, self.root / "source" / a)
+
+    def _config(self):
+        from grader.nbgrader_config import build_config
+
+        _fast_scratch_gradebook(self.root / "gradebook.db")
+        return build_config(self.root, self.timeout, self.sandbox)
+
+    def generate(self, assignment: str) -> None:
+        """``generate_assignment``; a failure here is a failure of grading itself."""
+        self.require("generate_assignment", assignment, what=f" (the assignment in {self.source / assignment})")

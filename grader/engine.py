@@ -49,7 +49,7 @@ from grader.sandbox import POOL, Limits, SandboxError, SandboxTimeout
 
 #: Imports of the setup cell that the sandbox skips (display only; slow to import).
 _DISPLAY_MODULES = {"matplotlib", "ipywidgets", "IPython", "dlcore"}
-ADDED = "dlcourse_added"  #: cell metadata key of cells the student added (set by grader.rebuild)
+from grader.metadata import ADDED  # noqa: E402  (cell metadata key of cells the student added, set by grader.rebuild)
 
 
 @dataclass

@@ -35,4 +35,4 @@ EXERCISES: dict[str, tuple[str, ...]] = {a: tuple(manifest(a)) for a in CHECK_MO
 
 def grade_ids(assignment: str) -> list[str]:
     """Every grade_id the contract requires in ``assignment`` (answer and test cells)."""
-    return [gid for name in EXERCISES.get(assignment, ()) for gid in (name, "test_" + name)]
+    return [gid for exercise in EXERCISES.get(assignment, ()) for gid in (exercise, "test_" + exercise)]

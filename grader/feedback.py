@@ -12,18 +12,25 @@ attributes. :class:`FeedbackExporter` is nbconvert's ``HTMLExporter`` with
 
 The page is otherwise nbgrader's own (its ``feedback`` template, its preprocessors):
 :func:`grader.nbgrader_config.build_config` sets ``GenerateFeedback.exporter_class`` to it.
+
+:func:`fallback_feedback` is the plain page of a submission nbgrader could not grade or render.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import OrderedDict
-from typing import Any, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+if TYPE_CHECKING:
+    from grader.submissions import Submission
 
 #: Rendered fragments kept per process (a course's text is a few hundred cells).
 CACHE_SIZE = 4096
@@ -86,3 +93,26 @@ class FeedbackExporter(HTMLExporter):
         if missing:
             self.log.warning("Alternative text is missing on %s image(s).", missing)
         return html, resources
+
+
+def fallback_feedback(sub: "Submission", path: Path) -> None:
+    """A plain feedback page for a submission nbgrader could not render: why, and the scores."""
+    from grader.submissions import fmt
+
+    got, total = sub.total
+    if sub.status == "graded":
+        intro = "Your submission was graded, but its detailed feedback page could not be made."
+    else:
+        intro = f"Your submission could not be graded ({sub.status}), so every exercise scores 0."
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in sub.notes)
+    advice = ("<p>Submit the course notebook, saved from Jupyter, in the assignment's folder.</p>\n"
+              if sub.status in ("missing", "unreadable") else "")
+    rows = "".join(f"<tr><td>{html.escape(gid)}</td><td>{fmt(sc)} / {fmt(mx)}</td></tr>"
+                   for gid, (sc, mx) in sub.scores.items())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Feedback: {html.escape(sub.assignment)}"
+        f"</title></head><body>\n<h1>{html.escape(sub.assignment)}: {fmt(got)} / {fmt(total)}</h1>\n"
+        f"<p>{intro}</p>\n<ul>{notes}</ul>\n<table>{rows}</table>\n{advice}</body></html>\n",
+        encoding="utf-8",
+    )

@@ -39,8 +39,9 @@ from typing import Callable, Iterable, Iterator
 
 from grader.course import Course
 from grader.engine import recorded_hints
+from grader.gradebook import cell_scores
 from grader.notebooks import grade_cells, notebook_files, read
-from grader.rebuild import FLAGS_KEY
+from grader.metadata import METADATA_KEY
 
 CANARY = "_solution_canary_"
 _SID = re.compile(r"[\w.-]+")
@@ -95,20 +96,15 @@ def _write(course: Course, assignment: str, item: dict) -> None:
         (dest / "timestamp.txt").write_text(item["timestamp"], encoding="utf-8")
 
 
-def _scores(course: Course, assignment: str, sids: list[str], cells) -> dict[str, dict[str, list[float]]]:
-    from nbgrader.api import Gradebook, MissingEntry
+def _scores(course: Course, assignment: str, sids: list[str], cells) -> dict[str, dict[str, list[float]] | None]:
+    """Each graded student's scores from the private gradebook (None: nbgrader recorded no submission)."""
+    from nbgrader.api import Gradebook
 
-    out: dict[str, dict[str, list[float]]] = {}
-    coursedir = course.api.coursedir
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+    out: dict[str, dict[str, list[float]] | None] = {}
+    with Gradebook(course.db_url, course.course_id) as gb:
         for sid in sids:
-            scores = out[sid] = {}
-            for nb, gid, points in cells:
-                try:
-                    grade = gb.find_grade(gid, nb, assignment, sid)
-                    scores[gid] = [float(grade.score or 0.0), float(grade.max_score)]
-                except MissingEntry:
-                    scores[gid] = [0.0, float(points)]
+            scores = cell_scores(gb, assignment, sid, cells)
+            out[sid] = None if scores is None else {gid: [sc, mx] for gid, (sc, mx) in scores.items()}
     return out
 
 
@@ -134,13 +130,18 @@ def _run(course: Course, assignment: str, items: list[dict], cells, feedback: bo
         graded.append(sid)
         for path in paths:
             nb = read(path)
-            meta = nb.metadata.get(FLAGS_KEY, {})
+            meta = nb.metadata.get(METADATA_KEY, {})
             r["flags"] += [[str(gid), str(reason)] for gid, reason in meta.get("flags", [])]
             r["flags"] += [["", f"grading: {event}"] for event in meta.get("events", [])]
             r["hints"].update(recorded_hints(nb))
             if autograded:
                 r["autograded"][path.name] = path.read_text(encoding="utf-8")
     for sid, scores in _scores(course, assignment, graded, cells).items():
+        if scores is None:
+            results[sid]["status"] = "failed"
+            results[sid]["notes"].append("nbgrader recorded no submission for it")
+            graded.remove(sid)
+            continue
         results[sid]["scores"] = scores
     if feedback and graded:
         ok, records, error = course.run("generate_feedback", assignment, "*")

@@ -6,8 +6,6 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils as nbutils
 
-BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 IGNORED_DIRS = {".ipynb_checkpoints", "__pycache__"}
 
 
@@ -42,22 +40,9 @@ def grade_id(cell) -> str | None:
     return gid if isinstance(gid, str) else None
 
 
-def cell_by_grade_id(nb, gid: str):
-    for cell in nb.cells:
-        if grade_id(cell) == gid:
-            return cell
-    raise KeyError(f"no cell with grade_id {gid!r}")
-
-
 def is_answer(cell) -> bool:
     """An answer cell: the student writes code in it (nbgrader's solution cell)."""
     return cell.get("cell_type") == "code" and bool(nbgrader(cell)) and nbutils.is_solution(cell)
-
-
-def is_test(cell) -> bool:
-    """A graded code cell that is not an answer (an autograded test cell)."""
-    return (cell.get("cell_type") == "code" and bool(nbgrader(cell))
-            and nbutils.is_grade(cell) and not nbutils.is_solution(cell))
 
 
 def is_locked(cell) -> bool:
@@ -65,42 +50,9 @@ def is_locked(cell) -> bool:
     return bool(nbgrader(cell)) and nbutils.is_locked(cell)
 
 
-def with_answers(nb, answers: dict[str, str]):
-    """A copy of notebook ``nb`` whose answer cells hold ``answers`` (grade_id -> source);
-    answer cells not in ``answers`` keep their text (for made-up submissions)."""
-    import copy
-
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if is_answer(cell) and grade_id(cell) in answers:
-            cell.source = answers[grade_id(cell)]
-    return nb
-
-
 def grade_cells(nb) -> list[tuple[str, float]]:
     """``(grade_id, points)`` of every graded cell, in notebook order."""
     return [(grade_id(c), float(nbgrader(c).get("points", 0))) for c in nb.cells if nbgrader(c).get("grade")]
-
-
-def region(source: str, begin: str, end: str) -> list[str]:
-    """The lines strictly between the ``begin`` and ``end`` marker lines (all such regions)."""
-    lines, inside = [], False
-    for line in source.splitlines():
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
-
-
-def solution_lines(source: str) -> list[str]:
-    return region(source, BEGIN_SOLUTION, END_SOLUTION)
-
-
-def hidden_lines(source: str) -> list[str]:
-    return region(source, BEGIN_HIDDEN, END_HIDDEN)
 
 
 def python_source(source: str) -> str:

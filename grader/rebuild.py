@@ -22,10 +22,13 @@ import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from grader.engine import ADDED
+from grader.metadata import ADDED, METADATA_KEY
 from grader.notebooks import grade_id, is_answer, is_locked, nbgrader, python_source
 
-FLAGS_KEY = "dlcourse"
+#: Added code cells kept, run and shown in the feedback: at most this many, and this many
+#: characters in all (rendering costs about 20 s per MB); the rest is dropped and flagged.
+MAX_ADDED_CELLS = 40
+MAX_ADDED_CHARS = 60_000
 
 
 def defined_functions(source: str) -> list[str]:
@@ -108,6 +111,11 @@ def rebuild(submitted, release) -> tuple[nbformat.NotebookNode, list[tuple[str, 
             continue
         added.setdefault(anchor, []).append(source)
 
+    added, dropped = _within_limits(added)
+    if dropped:
+        flags.append(("", f"{dropped[0]} added cell(s) of {dropped[1]} characters over the limit "
+                          f"({MAX_ADDED_CELLS} cells, {MAX_ADDED_CHARS} characters in all): not run, not shown"))
+
     out = copy.deepcopy(release)
     out.cells, placed_early = [], False
     for cell in copy.deepcopy(release.cells):
@@ -120,7 +128,27 @@ def rebuild(submitted, release) -> tuple[nbformat.NotebookNode, list[tuple[str, 
         out.cells.append(cell)
         if is_answer(cell):
             out.cells += [_added(s) for s in added.get(gid, [])]
+    if dropped:
+        out.cells.append(nbformat.v4.new_markdown_cell(
+            f"**Note from the grader:** {dropped[0]} of the code cells you added ({dropped[1]} characters) were "
+            f"over the limit of {MAX_ADDED_CELLS} added cells and {MAX_ADDED_CHARS} characters in all, so they "
+            f"were neither run nor shown here. Keep your own helper cells short."))
     return out, flags
+
+
+def _within_limits(added: dict[str | None, list[str]]) -> tuple[dict[str | None, list[str]], tuple[int, int] | None]:
+    """The added cells kept (in notebook order, while within :data:`MAX_ADDED_CELLS` and
+    :data:`MAX_ADDED_CHARS`), and (how many were dropped, their characters)."""
+    kept: dict[str | None, list[str]] = {}
+    count = chars = n_dropped = dropped_chars = 0
+    for anchor, sources in added.items():
+        for source in sources:
+            if count < MAX_ADDED_CELLS and chars + len(source) <= MAX_ADDED_CHARS:
+                kept.setdefault(anchor, []).append(source)
+                count, chars = count + 1, chars + len(source)
+            else:
+                n_dropped, dropped_chars = n_dropped + 1, dropped_chars + len(source)
+    return kept, (n_dropped, dropped_chars) if n_dropped else None
 
 
 def _added(source: str):
@@ -148,7 +176,7 @@ class RebuildFromRelease(NbGraderPreprocessor):
         coursedir = CourseDirectory(config=self.config)
         path = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
         rebuilt, flags = rebuild(nb, _release(path))
-        rebuilt.metadata[FLAGS_KEY] = {"flags": [list(f) for f in flags]}
+        rebuilt.metadata[METADATA_KEY] = {"flags": [list(f) for f in flags]}
         for flag in flags:
             self.log.warning("flag %s: %s", *flag)
         return rebuilt, resources

@@ -40,21 +40,21 @@ def missing_exercises(source: Path, assignment: str) -> list[str]:
 
 def release(source: Path, target: Path, wanted: list[str] | None = None, verbose: bool = False) -> list[str]:
     """Generate the student version of the assignments into ``target/<assignment>/``."""
-    names = select(source, wanted)
-    for a in names:
+    chosen = select(source, wanted)
+    for a in chosen:
         missing = missing_exercises(source, a)
         if missing:
             print(f"warning: {a} lacks the cells {', '.join(missing)} of the course contract", file=sys.stderr)
-    with Course(source, names, verbose=verbose) as course:
-        for a in names:
+    with Course(source, chosen, verbose=verbose) as course:
+        for a in chosen:
             course.generate(a)
         target.mkdir(parents=True, exist_ok=True)
-        for a in names:
+        for a in chosen:
             dst = target / a
             if dst.exists():
                 shutil.rmtree(dst)
             copy_tree(course.path("release", a), dst)
-    return names
+    return chosen
 
 
 def differences(expected: Path, actual: Path) -> list[str]:
@@ -79,5 +79,5 @@ def check(source: Path, target: Path, wanted: list[str] | None = None, verbose: 
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
-        names = release(source, Path(tmp), wanted, verbose)
-        return [d for a in names for d in differences(Path(tmp) / a, target / a)]
+        released = release(source, Path(tmp), wanted, verbose)
+        return [d for a in released for d in differences(Path(tmp) / a, target / a)]

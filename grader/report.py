@@ -26,8 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The columns of the grades CSV written by ``python -m grader autograde``, in order.
-CSV_COLUMNS = ("student", "assignment", "grade_id", "score", "max_score")
+from grader.submissions import CSV_COLUMNS  # the grades CSV's columns, read back here
 
 #: Exercises where fewer than this share of the class got full marks are highlighted.
 WEAK_SHARE = 0.5
@@ -108,8 +107,13 @@ def totals(results: list[Result]) -> tuple[dict[str, float], float]:
     return student_totals, sum(max_by_gid.values())
 
 
-def write_report(results: list[Result], out_dir: Path) -> list[Path]:
+def write_report(results: list[Result], out_dir: Path,
+                 late: dict[tuple[str, str], float] | None = None) -> list[Path]:
     """Write ``out_dir/<assignment>/index.html`` and ``histogram.png`` for each assignment in ``results``.
+
+    ``late``: the late penalty of each (student, assignment) that has one; the totals (and
+    the histogram) are then after the penalty, never below 0, as the gradebook's export
+    counts them, and the page says so. The exercise table is always before penalties.
 
     Returns the HTML paths, assignments in the order they first appear. Raises
     :class:`ValueError` when a (student, assignment, grade_id) has more than one result
@@ -130,9 +134,12 @@ def write_report(results: list[Result], out_dir: Path) -> list[Path]:
         folder = Path(out_dir) / _folder_name(assignment)
         folder.mkdir(parents=True, exist_ok=True)
         student_totals, max_total = totals(rs)
+        penalties = {s: p for (s, a), p in (late or {}).items() if a == assignment and s in student_totals and p}
+        for s, p in penalties.items():
+            student_totals[s] = max(0.0, student_totals[s] - p)
         _histogram(list(student_totals.values()), max_total, assignment, folder / "histogram.png")
         page = folder / "index.html"
-        page.write_text(_page(assignment, rs, student_totals, max_total), encoding="utf-8")
+        page.write_text(_page(assignment, rs, student_totals, max_total, penalties), encoding="utf-8")
         pages.append(page)
     return pages
 
@@ -231,7 +238,8 @@ ol li{margin:.2em 0}.count{font-weight:bold;margin-right:.5em}.muted{color:#666}
 """
 
 
-def _page(assignment: str, results: list[Result], student_totals: dict[str, float], max_total: float) -> str:
+def _page(assignment: str, results: list[Result], student_totals: dict[str, float], max_total: float,
+          penalties: dict[str, float] | None = None) -> str:
     esc = html.escape
     values = list(student_totals.values())
     n = len(values)
@@ -253,7 +261,10 @@ def _page(assignment: str, results: list[Result], student_totals: dict[str, floa
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title><style>{_CSS}</style></head><body>\n"
         f"<h1>{title}</h1>\n"
-        f"<p>{n} student{'s' if n != 1 else ''}; totals out of {_fmt(max_total)} points.</p>\n"
+        f"<p>{n} student{'s' if n != 1 else ''}; totals out of {_fmt(max_total)} points"
+        + (f", after the late penalties of {len(penalties)} student{'s' if len(penalties) != 1 else ''} "
+           f"({_fmt(sum(penalties.values()))} points in all; the exercise table is before penalties)"
+           if penalties else "") + ".</p>\n"
         '<table class="stats"><tr><th>mean</th><th>median</th><th>min</th><th>max</th></tr>'
         f"<tr>{stats}</tr></table>\n"
         f'<img src="histogram.png" alt="Histogram of the totals of {n} students, 0 to {_fmt(max_total)} points">\n'

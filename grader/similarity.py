@@ -43,7 +43,6 @@ comparisons take a fraction of a second), plus about 1 s once to import copydete
 from __future__ import annotations
 
 import contextlib
-import csv
 import difflib
 import functools
 import html
@@ -141,14 +140,12 @@ def _own(mine: list[str], given: list[str]) -> int:
 
 
 def write_similarity(pairs: list[Pair], path: Path) -> None:
-    """Write ``pairs`` as CSV (columns :data:`SIMILARITY_COLUMNS`, similarity with 3 decimals)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(SIMILARITY_COLUMNS)
-        for p in pairs:
-            writer.writerow((p.grade_id, p.student_a, p.student_b, f"{p.similarity:.3f}"))
+    """Write ``pairs`` as CSV (columns :data:`SIMILARITY_COLUMNS`, similarity with 3 decimals),
+    atomically, control characters shown as escapes (:func:`grader.submissions.write_csv`)."""
+    from grader.submissions import write_csv
+
+    write_csv(Path(path), SIMILARITY_COLUMNS,
+              [(p.grade_id, p.student_a, p.student_b, f"{p.similarity:.3f}") for p in pairs])
 
 
 def write_similarity_html(pairs: list[Pair], answers: dict[str, dict[str, str]], path: Path) -> None:

@@ -20,9 +20,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_output
 
 from grader import REPO, SOLUTIONS
-from grader.autograde import CSV_COLUMNS, FLAG_COLUMNS
-from grader.notebooks import (assignments, cell_by_grade_id, grade_cells, grade_id, hidden_lines, is_answer, is_test, read,
-                              with_answers)
+from grader.submissions import CSV_COLUMNS, FLAG_COLUMNS
+from grader.notebooks import assignments, grade_cells, grade_id, is_answer, read
+from notebook_helpers import cell_by_grade_id, hidden_lines, is_test, with_answers
 
 ASSIGNMENTS = assignments(SOLUTIONS)
 FIRST = "01_forward_propagation"
@@ -326,7 +326,7 @@ def test_broken_and_missing_notebooks_score_zero_with_a_message(graded):
             assert all(score == 0 for score, _ in _score(graded, student, a).values())
             assert (graded["out"] / "feedback" / student / a / f"{a}.html").is_file()
     stderr = graded["run"].stderr
-    assert re.search(r"broken / 01_forward_propagation: unreadable: .*NotJSONError", stderr)
+    assert re.search(r"broken / 01_forward_propagation: unreadable: .*not a notebook \(invalid JSON", stderr)
     assert re.search(r"absent / 01_forward_propagation: missing", stderr)
 
 

@@ -25,7 +25,8 @@ import nbformat
 import pytest
 
 from grader import COURSE, REPO, SOLUTIONS
-from grader.notebooks import cell_by_grade_id, grade_cells, grade_id, is_answer, read, with_answers
+from grader.notebooks import grade_cells, grade_id, is_answer, read
+from notebook_helpers import cell_by_grade_id, with_answers
 
 pytestmark = pytest.mark.slow
 

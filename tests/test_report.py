@@ -153,10 +153,13 @@ def test_results_from_csv_round_trip(tmp_path):
     assert write_report(results_from_csv(path), tmp_path / "report")
 
 
-def test_csv_columns_match_the_grader():
-    from grader.autograde import CSV_COLUMNS as GRADER_COLUMNS
+def test_the_report_reads_the_csv_the_grader_writes(tmp_path):
+    from grader.submissions import Submission, write_grades
 
-    assert CSV_COLUMNS == GRADER_COLUMNS
+    sub = Submission("ana", "A", scores={"g1": (1.0, 2.0), "g2": (0.5, 0.5)})
+    write_grades([sub], tmp_path / "grades.csv")
+    assert results_from_csv(tmp_path / "grades.csv") == [Result("ana", "A", "g1", 1.0, 2.0),
+                                                         Result("ana", "A", "g2", 0.5, 0.5)]
 
 
 @pytest.mark.parametrize("content, message", [
@@ -177,3 +180,13 @@ def test_report_module_is_importable_without_the_grader_stack():
     code = "import sys, grader.report; assert 'nbgrader' not in sys.modules and 'nbformat' not in sys.modules"
     run = subprocess.run([sys.executable, "-c", code], cwd=Path(REPO), capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+
+
+def test_totals_after_late_penalties_are_labelled(tmp_path):
+    results = [Result("ana", "A", "g1", 2.0, 2.0), Result("bo", "A", "g1", 2.0, 2.0)]
+    (page,) = write_report(results, tmp_path / "plain")
+    assert "late penalt" not in page.read_text(encoding="utf-8")
+    (page,) = write_report(results, tmp_path / "late", late={("bo", "A"): 0.5, ("bo", "B"): 9.0})
+    text = page.read_text(encoding="utf-8")
+    assert "after the late penalties of 1 student (0.5 points in all; the exercise table is before penalties)" in text
+    assert '<td class="n">1.75</td>' in text  # the mean of 2 and 1.5

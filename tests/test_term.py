@@ -37,7 +37,8 @@ import nbformat
 import pytest
 
 from grader import REPO, SOLUTIONS
-from grader.notebooks import grade_cells, grade_id, hidden_lines, is_answer, is_test, read
+from grader.notebooks import grade_cells, grade_id, is_answer, read
+from notebook_helpers import hidden_lines, is_test
 
 pytestmark = pytest.mark.slow
 
@@ -94,6 +95,9 @@ BY_HAND = "lee"             # submitted/ as collect lays it out
 LAB = [s for s in WORK if s not in (CLI, BY_HAND, *CANVAS)]  # the Assignments tab of JupyterLab
 LATE = ("eve", A2)
 ADJUSTED = ("cyd", A1, "test_relu", 0.5)  # a grader's manual score (formgrader)
+#: a manual score on the exercise kim then corrects: nbgrader's rule, the manual score still counts (and is printed)
+ADJUSTED_THEN_FIXED = ("kim", A2, "test_update_parameters", 0.25)
+TAMPERS = ("jay", A1, "test_relu")  # edits a test cell and raises its points: graded with the course's, flagged
 RESUBMITS = ("kim", A2)
 
 
@@ -139,8 +143,9 @@ def _expected(kim_fixed: bool, adjusted: bool) -> dict[str, dict[str, float]]:
             for gid, points in POINTS[a].items():
                 blank = a not in work or work[a] is BLANK
                 row[f"{a}/{gid}"] = 0.0 if blank or gid in zeroed else points
-            if adjusted and (s, a) == ADJUSTED[:2]:
-                row[f"{a}/{ADJUSTED[2]}"] = ADJUSTED[3]
+            for adj in (ADJUSTED, ADJUSTED_THEN_FIXED):
+                if adjusted and (s, a) == adj[:2]:
+                    row[f"{a}/{adj[2]}"] = adj[3]
             score = sum(row[f"{a}/{gid}"] for gid in POINTS[a])
             if (s, a) == LATE:
                 score -= round(score * PENALTY * 2, 6)  # 25 hours late: 2 started days
@@ -191,12 +196,15 @@ def _summary(run: subprocess.CompletedProcess) -> tuple[int, int, int, int]:
     return tuple(int(x) for x in m.groups())
 
 
-def _export(course: Path, out: Path) -> tuple[list[str], dict[str, dict[str, float]]]:
+def _export(course: Path, out: Path) -> tuple[list[str], dict[str, dict[str, float | None]]]:
+    """The export's header and rows ({student: {column: number, or None where blank}}); the
+    first row is the maximum points of every column."""
     _grader("export", "--course-dir", course, "--output", out)
     with out.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     header = rows[0]
-    return header, {r[0]: {col: float(v) for col, v in zip(header[1:], r[1:])} for r in rows[1:]}
+    assert rows[1][0] == "(max)", rows[1]
+    return header, {r[0]: {col: float(v) if v else None for col, v in zip(header[1:], r[1:])} for r in rows[1:]}
 
 
 def _check_export(course: Path, out: Path, kim_fixed: bool, adjusted: bool) -> None:
@@ -204,12 +212,18 @@ def _check_export(course: Path, out: Path, kim_fixed: bool, adjusted: bool) -> N
     want = _expected(kim_fixed, adjusted)
     cells = [f"{a}/{gid}" for a in ASSIGNMENTS for gid in POINTS[a]]
     assert header[0] == "student" and header[-1] == "total"
-    assert sorted(header[1:-1]) == sorted(cells + list(ASSIGNMENTS))
-    assert header.index(max(cells, key=header.index)) < min(header.index(a) for a in ASSIGNMENTS), \
-        "exercise columns first, then the assignments"
+    assert header[1:-1] == cells + list(ASSIGNMENTS), "the course's order: exercises, then the assignments"
+    maxima = got.pop("(max)")
+    assert maxima == {**{f"{a}/{gid}": pts for a in ASSIGNMENTS for gid, pts in POINTS[a].items()},
+                      **{a: sum(POINTS[a].values()) for a in ASSIGNMENTS},
+                      "total": sum(sum(POINTS[a].values()) for a in ASSIGNMENTS)}
     assert sorted(got) == sorted(want)
     for s in want:
         for col, value in want[s].items():
+            a = col.split("/")[0]
+            if a in ASSIGNMENTS and a not in WORK[s]:  # not submitted: blank, not 0
+                assert got[s][col] is None, (s, col, got[s][col])
+                continue
             assert got[s][col] == pytest.approx(value, abs=1e-9), (s, col, got[s][col], value)
 
 
@@ -313,7 +327,7 @@ def test_a_whole_term(tmp_path, monkeypatch):
     with (course / "nbgrader_config.py").open("a", encoding="utf-8") as f:
         f.write("\n# Canvas downloads: <login>_[LATE_]<user id>_<submission id>_<file name>\n"
                 "c.FileNameCollectorPlugin.named_regexp = "
-                r"r'.*/(?P<student_id>[a-z0-9]+)_(?:LATE_)?\d+_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$'" "\n")
+                r"r'.*/(?P<student_id>[^/_]+)_(?:LATE_)?\d+_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$'" "\n")  # docs/grading.md's
     _, zipped = _nbgrader(course, ["collect", A1], ["zip_collect", A7])
     for a in (A2, A7):
         _nbgrader(course, ["collect", a])
@@ -333,6 +347,15 @@ def test_a_whole_term(tmp_path, monkeypatch):
     late_at = due[LATE[1]] + dt.timedelta(hours=25)
     (course / "submitted" / LATE[0] / LATE[1] / "timestamp.txt").write_text(f"{late_at:%Y-%m-%d %H:%M:%S}.000000 UTC")
 
+    # jay edits a test cell and gives it 100 points
+    s, a, gid = TAMPERS
+    path = course / "submitted" / s / a / f"{a}.ipynb"
+    nb = read(path)
+    test = next(c for c in nb.cells if grade_id(c) == gid)
+    test.source = "assert True  # I pass\n"
+    test.metadata.nbgrader["points"] = 100
+    nbformat.write(nb, str(path))
+
     submitted = sorted((s.name, a.name) for s in (course / "submitted").iterdir() for a in s.iterdir())
     assert submitted == sorted((s, a) for s in WORK for a in WORK[s])
     n_subs = len(submitted)
@@ -341,19 +364,37 @@ def test_a_whole_term(tmp_path, monkeypatch):
     run = _grader("autograde", "--course-dir", course, "--jobs", "2")
     assert _summary(run) == (n_subs, 0, 0, 0), run.stderr
     lap("autograde --jobs 2")
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in run.stdout.splitlines()[1:] if len(line.split()) == 6}
+    assert len(rows) == n_subs, run.stdout  # a row per submission: student, assignment, score, late, final, status
+    late_points = round(sum(POINTS[LATE[1]].values()) * PENALTY * 2, 6)
+    assert rows[LATE] == [f"{sum(POINTS[LATE[1]].values()):g}/{sum(POINTS[LATE[1]].values()):g}", f"{late_points:g}",
+                          f"{sum(POINTS[LATE[1]].values()) - late_points:g}", "graded"], rows[LATE]
+    s, a, gid = TAMPERS
+    assert f"FLAG {s} / {a} {gid}: points changed to 100" in run.stderr, run.stderr
+    with (course / "flags.csv").open(newline="", encoding="utf-8") as f:
+        flags = list(csv.DictReader(f))
+    flagged_rows = {(r["student"], r["assignment"], r["grade_id"]) for r in flags}
+    assert TAMPERS in flagged_rows and not {r for r in flagged_rows if r[0] == "ada"}, flags
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        flagged = {(nb.student.id, nb.assignment.name) for a in ASSIGNMENTS for sub in gb.assignment_submissions(a)
+                   for nb in sub.notebooks if nb.flagged}
+    assert TAMPERS[:2] in flagged and ("ada", A1) not in flagged, flagged  # what formgrader shows as flagged
     _check_export(course, tmp_path / "grades-1.csv", kim_fixed=False, adjusted=False)
     lap("export")
     graded = {(s, a): (course / "autograded" / s / a / f"{a}.ipynb").read_text(encoding="utf-8") for s, a in submitted}
+    for a in WORK[CLI]:  # the exchange's secret, which nbgrader's release_feedback needs, is carried over
+        secret = (course / "submitted" / CLI / a / "submission_secret.txt").read_text(encoding="utf-8")
+        assert (course / "autograded" / CLI / a / "submission_secret.txt").read_text(encoding="utf-8") == secret
     assert RELU_HINT in graded["cyd", A1] and UPDATE_HINT in graded["kim", A2]  # for the report
 
-    # 5. a manual adjustment, then a resubmission: only that student is regraded
-    from nbgrader.api import Gradebook
-
-    s, a, gid, score = ADJUSTED
+    # 5. manual adjustments, then a resubmission: only that student is regraded
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
-        grade = gb.find_grade(gid, a, a, s)
-        assert grade.score == 0 and grade.auto_score == 0
-        grade.manual_score = score
+        for s, a, gid, score in (ADJUSTED, ADJUSTED_THEN_FIXED):
+            grade = gb.find_grade(gid, a, a, s)
+            assert grade.score == 0 and grade.auto_score == 0
+            grade.manual_score = score
         gb.db.commit()
     s, a = RESUBMITS
     _do_homework(labs[s].home, {a: {}})  # corrected
@@ -361,9 +402,13 @@ def test_a_whole_term(tmp_path, monkeypatch):
     _nbgrader(course, ["collect", "--update", a])
     stray_copy = course / "submitted" / stray.name  # the instructor parks the stray file among the submissions
     stray_copy.write_bytes(stray.read_bytes())
-    run = _grader("autograde", "--course-dir", course, ok=False)
-    assert _summary(run) == (1, n_subs - 1, 0, 1) and run.returncode == 1, run.stdout + run.stderr
+    run = _grader("autograde", "--course-dir", course)  # a stray file is listed, never a failure
+    assert _summary(run) == (1, n_subs - 1, 0, 1), run.stdout + run.stderr
     assert f"submitted/{stray.name} belongs to no assignment" in run.stderr
+    s, a, gid, manual = ADJUSTED_THEN_FIXED
+    assert (f"{s} / {a} {gid}: the manual score {manual:g} (formgrader) counts, not the new automatic score "
+            f"{POINTS[a][gid]:g}") in run.stderr, run.stderr
+    assert re.search(rf"^{s}\s+{a}\s+\S+\s+-\s+\S+\s+graded$", run.stdout, re.M), run.stdout  # the summary's row
     lap("resubmission, autograde")
     stray_copy.unlink()
     _check_export(course, tmp_path / "grades-2.csv", kim_fixed=True, adjusted=True)
@@ -476,3 +521,90 @@ def test_a_notebook_under_another_name_is_listed_to_rename_not_lost(tmp_path):
     assert _summary(_grader("autograde", "--course-dir", course)) == (1, 0, 0, 0)
     _, grades = _export(course, tmp_path / "grades.csv")
     assert grades["kai"][A1] == sum(POINTS[A1].values())
+
+
+def test_init_again_keeps_what_is_there(tmp_path):
+    """Re-running ``init`` changes only what it is given, prints what changed, and a failed
+    ``init`` leaves no partial course."""
+    from nbgrader.api import Gradebook
+
+    course = tmp_path / "course"
+    _grader("init", course, "--assignment", A1, "--assignment", A2, f"--due={A1}=2030-01-01T10:00",
+            f"--due={A2}=2030-02-01T10:00", "--late-penalty", "0.1")
+    config = course / "nbgrader_config.py"
+    pattern = "c.FileNameCollectorPlugin.named_regexp = r'.*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+)$'\n"
+    config.write_text(config.read_text(encoding="utf-8") + pattern, encoding="utf-8")  # the instructor's edit
+
+    run = _grader("init", course, f"--due={A2}=2030-03-01T10:00+02:00")
+    text = config.read_text(encoding="utf-8")
+    assert pattern in text and "c.PenaltyPerDay.per_day = 0.1" in text, text
+    assert f"{A2}: due 2030-03-01 08:00 UTC" in run.stdout and "nbgrader_config.py" not in run.stdout, run.stdout
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        assert gb.find_assignment(A1).duedate == dt.datetime(2030, 1, 1, 10, 0)
+        assert gb.find_assignment(A2).duedate == dt.datetime(2030, 3, 1, 8, 0)
+
+    run = _grader("init", course, "--late-penalty", "zero")
+    text = config.read_text(encoding="utf-8")
+    assert pattern in text and "penalty_method = 'zero'" in text and "PenaltyPerDay" not in text, text
+    assert "nbgrader_config.py: late-penalty set" in run.stdout, run.stdout
+
+    before = text
+    bad = _grader("init", course, "--late-penalty", "2", ok=False)
+    assert bad.returncode == 1 and "--late-penalty per day must be in (0, 1]" in bad.stderr, bad.stderr
+    assert config.read_text(encoding="utf-8") == before
+    fresh = tmp_path / "fresh"
+    bad = _grader("init", fresh, "--assignment", A1, "--late-penalty", "soon", ok=False)
+    assert bad.returncode == 1 and "--late-penalty must be 'none', 'zero' or a fraction" in bad.stderr, bad.stderr
+    assert not fresh.exists(), "a failed init left a partial course"
+
+
+def test_unreadable_submissions_get_a_zero_with_the_reason_once(tmp_path):
+    """An invalid-JSON, an empty and an all-cells-deleted notebook each get a gradebook row of
+    0 with the reason (flagged, with a feedback page), once; stray files are listed, never fatal."""
+    from nbgrader.api import Gradebook
+
+    course = tmp_path / "course"
+    _grader("init", course, "--assignment", A1)
+    release = read(course / "release" / A1 / f"{A1}.ipynb")
+    secret = "TOP-SECRET-CONTENT"
+    broken = {"zed": '{"cells": [' + secret, "yan": "", "xia": None}
+    for s, text in broken.items():
+        folder = course / "submitted" / s / A1
+        folder.mkdir(parents=True)
+        if text is None:
+            empty = copy.deepcopy(release)
+            empty.cells = []
+            nbformat.write(empty, str(folder / f"{A1}.ipynb"))
+        else:
+            (folder / f"{A1}.ipynb").write_text(text, encoding="utf-8")
+    folder = course / "submitted" / "kai" / A1
+    folder.mkdir(parents=True)
+    nbformat.write(_answered(release, A1, {}), str(folder / f"{A1}.ipynb"))
+    (folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    nbformat.write(_answered(release, A1, {}), str(folder / f"{A1}-Copy1.ipynb"))
+
+    refused = _grader("autograde", "--course-dir", course, "--output", tmp_path / "grades.csv", ok=False)
+    assert refused.returncode == 1 and "drop --output" in refused.stderr, refused.stderr
+
+    run = _grader("autograde", "--course-dir", course)
+    assert _summary(run) == (4, 0, 0, 2), run.stdout + run.stderr
+    assert secret not in run.stdout + run.stderr
+    assert f"zed / {A1}" in run.stderr and "invalid JSON" in run.stderr
+    assert "every cell of the notebook was deleted" in run.stderr
+    assert ".DS_Store belongs to no assignment" in run.stderr and f"{A1}-Copy1.ipynb belongs to no" in run.stderr
+    _, grades = _export(course, tmp_path / "grades.csv")
+    assert {s: grades[s][A1] for s in ("zed", "yan", "xia", "kai")} == {
+        "zed": 0, "yan": 0, "xia": 0, "kai": sum(POINTS[A1].values())}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        flagged = {s for s in ("zed", "yan", "xia", "kai")
+                   if any(nb.flagged for nb in gb.find_submission(A1, s).notebooks)}
+    assert flagged == {"zed", "yan", "xia"}
+    for s in broken:
+        page = html.unescape((course / "feedback" / s / A1 / f"{A1}.html").read_text(encoding="utf-8"))
+        assert "could not be graded" in page and secret not in page and "not implemented yet" not in page, page
+    with (course / "flags.csv").open(newline="", encoding="utf-8") as f:
+        assert {r["student"] for r in csv.DictReader(f)} == set(broken)
+
+    again = _grader("autograde", "--course-dir", course)
+    assert _summary(again) == (0, 4, 0, 0), again.stdout + again.stderr
+    assert "not graded" not in again.stderr
