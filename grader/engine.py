@@ -2,12 +2,13 @@
 
 For one submitted notebook (already rebuilt from trusted parts by :mod:`grader.rebuild`):
 
-1. a fresh :class:`~grader.sandbox.Sandbox` runs the student's code: the setup cell's
-   imports (functions imported from ``dlcore`` become forwarders to this side), then
-   each answer cell and each cell the student added, each with a time limit. A cell
-   that hangs or kills its process is skipped and the others are replayed in a new
-   sandbox. Exploration cells are not run: they are not graded.
-2. for each test cell, the sandbox forks a child (the "zygote" pattern: NumPy and the
+1. a fresh process of a :class:`~grader.sandbox.Sandbox` runs the student's code: the
+   setup cell's imports (functions imported from ``dlcore`` become forwarders to this
+   side), then each answer cell and each cell the student added, statement by statement
+   with a time limit. A statement that hangs or kills its process is cut: the statements
+   before it are kept, and the cells so far are replayed in a new sandbox. Exploration
+   cells are not run: they are not graded.
+2. for each test cell, the submission's process forks an *exercise child* (NumPy and the
    student's definitions are loaded once), and the test cell's source -- the course's
    own, restored by nbgrader from the gradebook, hidden tests included -- runs *here*,
    with each exercise name bound to a :class:`RemoteFunction`. The checks of
@@ -29,6 +30,8 @@ import ast
 import contextlib
 import importlib
 import io
+import signal
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -43,13 +46,14 @@ from traitlets import Float, Int, Unicode
 import dlcore
 from dlcore.checks import CheckFailure
 from dlcore.checks.core import hint_of
+from dlcore.checks.runner import WireError
 from grader.exercises import CHECK_MODULES, EXERCISES
+from grader.metadata import ADDED, METADATA_KEY
 from grader.notebooks import grade_id, python_source
-from grader.sandbox import POOL, Limits, SandboxError, SandboxTimeout
+from grader.sandbox import POOL, Limits, Sandbox, SandboxError, SandboxTimeout, SubmissionEnded, status_text
 
 #: Imports of the setup cell that the sandbox skips (display only; slow to import).
 _DISPLAY_MODULES = {"matplotlib", "ipywidgets", "IPython", "dlcore"}
-from grader.metadata import ADDED  # noqa: E402  (cell metadata key of cells the student added, set by grader.rebuild)
 
 
 @dataclass
@@ -99,8 +103,8 @@ def prelude(setup_source: str) -> tuple[list[str], dict[str, str]]:
 class RemoteFunction:
     """A student's function living in the sandbox, as the checks see it (a runner, not callable)."""
 
-    def __init__(self, session: "Session", name: str):
-        self.session, self.name = session, name
+    def __init__(self, session: "Session"):
+        self.session = session
 
     def call(self, name: str, args: tuple, kwargs: dict, isolate: Any) -> dict:
         return self.session.call(name, args, kwargs, tuple(isolate))
@@ -112,12 +116,11 @@ class Session:
     def __init__(self, assignment: str, setup_source: str, limits: Limits, sandbox_kind: str = "auto"):
         self.assignment, self.limits, self.kind = assignment, limits, sandbox_kind
         self.imports, self.provided = prelude(setup_source)
-        self.exercises = set(EXERCISES.get(assignment, ()))
-        self.box: "Sandbox | None" = None
+        self.box: Sandbox | None = None
         self.cells: list[tuple[int, str, int | None]] = []  # (index, source, statements to run) to replay
         self.progress = -1
         self.deadline = time.monotonic() + limits.submission_timeout
-        self.child = False
+        self.exercise_running = False  # an exercise child is serving calls
         self.child_dead: str | None = None
         self.exercise = ""
         self.events: list[str] = []
@@ -131,11 +134,11 @@ class Session:
 
     def _start(self) -> None:
         self.close()
-        self.box = POOL.acquire(self.limits, self.kind)
+        self.box = POOL.acquire(self.limits, self.kind, self.assignment)
         self.box.send({"op": "prelude", "imports": self.imports, "provided": list(self.provided)})
         self.box.receive(self._left(max(30.0, self.limits.call_timeout)))
         for index, source, upto in self.cells:
-            self.box.send({"op": "exec", "source": source, "label": f"<cell {index}>", "upto": upto})
+            self.box.send({"op": "exec", "source": _as_python(source), "label": f"<cell {index}>", "upto": upto})
             self._receive_serving(self.limits.call_timeout, allowed=set(self.provided))
 
     def close(self) -> None:
@@ -143,14 +146,14 @@ class Session:
         if self.box is not None:
             self.box.kill()
             self.box = None
-        self.child = False
+        self.exercise_running = False
 
     def finish(self) -> None:
         """End the submission; a sandbox that ends it cleanly serves the next one (the zygote)."""
         if self.box is None:
             return
         box, clean = self.box, False
-        if self.child:
+        if self.exercise_running:
             self.end_exercise()
         if self.box is not None and self.box.alive():
             try:
@@ -168,10 +171,9 @@ class Session:
         try:
             if self.box is None or not self.box.alive():
                 self._start()
-            self.box.send({"op": "exec", "source": source, "label": f"<cell {index}>"})
+            self.box.send({"op": "exec", "source": _as_python(source), "label": f"<cell {index}>"})
             reply = self._receive_serving(self.limits.call_timeout, allowed=set(self.provided))
-            if reply.get("op") == "ended":  # the zygote saw the process end under this cell
-                raise SandboxError(_status(reply.get("status")))
+            error = _error_of(reply)
         except SandboxError as exc:
             timeout = isinstance(exc, SandboxTimeout)
             self.close()
@@ -188,7 +190,7 @@ class Session:
                             "message": f"statement {kept + 1} of this cell {why}; it was cut "
                                        f"(the {kept} statement(s) before it were kept)", "trace": ""})
         self.cells.append((index, source, None))
-        return CellRun(reply.get("error"), str(reply.get("output", "")))
+        return CellRun(error, str(reply.get("output", ""))[:100_000])
 
     # -- one exercise ------------------------------------------------------------------------------
     def begin_exercise(self, name: str) -> None:
@@ -199,13 +201,13 @@ class Session:
         reply = self.box.receive(self._left(max(10.0, self.limits.call_timeout)))
         if reply.get("op") != "forked":
             raise SandboxError("the process did not start the exercise")
-        self.child = True
+        self.exercise_running = True
 
     def end_exercise(self) -> str:
         """End the exercise's child; return what the student's code printed at the end."""
-        if not self.child or self.box is None:
+        if not self.exercise_running or self.box is None:
             return ""
-        self.child = False
+        self.exercise_running = False
         try:
             self.box.send({"op": "end"})
             reply = self.box.receive(self._left(5.0))
@@ -218,7 +220,7 @@ class Session:
         """A call of the student's ``name`` on plain data, answered with a report (see core.Runner)."""
         if self.child_dead:
             return {"failed": self.child_dead}
-        if self.box is None or not self.child:
+        if self.box is None or not self.exercise_running:
             return {"failed": "could not be run: its process had already ended."}
         allowed = {k for k in isolate if k != name} | {k for k in self.provided if k != name}
         try:
@@ -233,14 +235,19 @@ class Session:
                                    f"Look for an endless loop, or a loop over elements that NumPy can do at once.")
             self.events.append(f"{self.exercise}: {self.child_dead}")
             return {"failed": self.child_dead}
+        except SubmissionEnded as exc:
+            self.close()
+            self.child_dead = f"ended its Python process ({status_text(exc.status)}) while it ran."
+            self.events.append(f"{self.exercise}: {self.child_dead}")
+            return {"failed": self.child_dead}
         except SandboxError as exc:
             self.close()
             self.child_dead = f"broke the connection with the grader ({exc}), so it was stopped."
             self.events.append(f"{self.exercise}: {self.child_dead}")
             return {"failed": self.child_dead}
         if reply.get("op") == "ended":
-            self.child = False
-            self.child_dead = f"ended its Python process ({_status(reply.get('status'))}) while it ran."
+            self.exercise_running = False
+            self.child_dead = f"ended its Python process ({status_text(reply.get('status'))}) while it ran."
             self.events.append(f"{self.exercise}: {self.child_dead}")
             return {"failed": self.child_dead}
         return reply
@@ -251,22 +258,39 @@ class Session:
         while True:
             msg = self.box.receive(max(0.0, min(deadline, self.deadline) - time.monotonic()))
             if msg.get("op") == "progress":
-                self.progress = int(msg.get("statement", -1))
+                statement = msg.get("statement")
+                self.progress = statement if type(statement) is int else -1
             elif msg.get("op") == "callback":
-                self.box.send(self._callback(msg, allowed))
+                reply = self._callback(msg, allowed)
+                try:
+                    self.box.send(reply)
+                except WireError as exc:  # a result of the reference that cannot cross (too large)
+                    self.box.send({"error": f"{msg.get('name')}: {exc}"})
             else:
                 return msg
 
     def _callback(self, msg: dict, allowed: set[str]) -> dict:
+        """A forwarded call, computed here with the reference: refused unless its arguments
+        hold at most :attr:`Limits.callback_mb` (decided before any work); run under the time
+        left to the student's call where a timer can interrupt it (the main thread)."""
         name = str(msg.get("name"))
         target = self.provided.get(name, name)
         if name not in allowed or not callable(getattr(dlcore, target, None)):
             return {"error": f"{name} is not available here"}
-        args, kwargs = tuple(msg.get("args", ())), dict(msg.get("kwargs", {}))
+        args, kwargs = msg.get("args", ()), msg.get("kwargs", {})
+        if not isinstance(args, (tuple, list)) or not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+            return {"error": f"{name}: malformed call"}
+        args, kwargs = tuple(args), dict(kwargs)
+        size = _nbytes((args, kwargs))
+        if size > self.limits.callback_mb * 2**20:
+            return {"error": f"{name}: its arguments hold {size / 2**20:.0f} MiB; calls the grader answers "
+                             f"may pass at most {self.limits.callback_mb} MiB"}
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
+            with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(self._left(self.limits.call_timeout)):
                 warnings.simplefilter("ignore")
                 result = getattr(dlcore, target)(*args, **kwargs)
+        except _CallbackTimeout:
+            return {"error": f"{name} did not finish in time"}
         except Exception as exc:  # the student passed something the reference refuses
             return {"error": f"{type(exc).__name__}: {exc}"}
         # Generators the reference drew from: their new state goes back, so that the student's
@@ -276,13 +300,62 @@ class Session:
         return {"result": result, "rng_states": states} if states else {"result": result}
 
 
-def _status(status: Any) -> str:
-    if not isinstance(status, int):
-        return "unknown status"
-    if status & 0x7F:
-        sig = status & 0x7F
-        return {9: "killed, e.g. out of memory", 11: "segmentation fault", 6: "aborted"}.get(sig, f"signal {sig}")
-    return f"exit code {status >> 8}"
+class _CallbackTimeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Interrupt the body after ``seconds`` (SIGALRM; only in the main thread, else no limit)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def ring(signum, frame):  # noqa: ARG001
+        raise _CallbackTimeout()
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _nbytes(value: Any, depth: int = 0) -> int:
+    """Bytes of the arrays and strings in a decoded value (its size as the reference sees it)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, (tuple, list)):
+        return 8 * len(value) + sum(_nbytes(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return 16 * len(value) + sum(_nbytes(k, depth + 1) + _nbytes(v, depth + 1) for k, v in value.items())
+    return 8
+
+
+def _as_python(source: str) -> str:
+    """A cell as plain Python for the runner: IPython syntax (magics, shell escapes)
+    translated as IPython would (the runner has no IPython)."""
+    try:
+        compile(source, "<cell>", "exec", ast.PyCF_ONLY_AST)
+        return source
+    except SyntaxError:
+        return python_source(source)
+
+
+def _error_of(reply: dict) -> dict | None:
+    """The error of a cell's reply, checked to be what the outputs are built from."""
+    error = reply.get("error")
+    if error is None:
+        return None
+    if not isinstance(error, dict):
+        raise SandboxError("the process sent a malformed cell report")
+    return {"type": str(error.get("type", "Error"))[:200], "types": [str(t) for t in error.get("types", [])][:50]
+            if isinstance(error.get("types"), list) else [], "message": str(error.get("message", ""))[:2000],
+            "trace": str(error.get("trace", ""))[:4000], "module": error.get("module")}
 
 
 def _capture(fn, *args) -> tuple[Any, str, BaseException | None]:
@@ -330,7 +403,7 @@ def _judge(session: Session, cell, checks, names) -> Verdict:
         why = str(exc) if "whole submission" in str(exc) else f"its process could not start the exercise ({exc})"
         return Verdict(False, f"`{name}` could not be graded: {why}.")
     ns = {"__name__": "__grading__", "checks": checks, "np": np, "dlcore": dlcore}
-    ns.update({n: RemoteFunction(session, n) for n in names})
+    ns.update({n: RemoteFunction(session) for n in names})
     try:
         code = compile(python_source(cell.source), f"<{gid}>", "exec")
     except SyntaxError as exc:  # the course's own test cell: a broken release, not the student's fault
@@ -350,7 +423,7 @@ def recorded_hints(nb) -> dict[str, str]:
     cell of a graded notebook (where its check named one)."""
     hints = {}
     for cell in nb.cells:
-        hint = cell.get("metadata", {}).get("dlcourse", {}).get("hint")
+        hint = cell.get("metadata", {}).get(METADATA_KEY, {}).get("hint")
         if hint and grade_id(cell):
             hints[grade_id(cell)] = str(hint)
     return hints
@@ -397,9 +470,9 @@ class GradeInSandbox(NbGraderPreprocessor):
                 cell.outputs.append(_stream(verdict.message or "passed\n"))
             else:
                 cell.outputs.append(_error_output("CheckFailure", verdict.message))
-            cell.metadata.setdefault("dlcourse", {})["passed"] = verdict.passed
+            cell.metadata.setdefault(METADATA_KEY, {})["passed"] = verdict.passed
             if not verdict.passed and hint_of(verdict.message):
-                cell.metadata["dlcourse"]["hint"] = hint_of(verdict.message)
-        nb.metadata.setdefault("dlcourse", {}).setdefault("events", []).extend(report.events)
-        nb.metadata["dlcourse"]["sandbox"] = report.sandbox
+                cell.metadata[METADATA_KEY]["hint"] = hint_of(verdict.message)
+        nb.metadata.setdefault(METADATA_KEY, {}).setdefault("events", []).extend(report.events)
+        nb.metadata[METADATA_KEY]["sandbox"] = report.sandbox
         return nb, resources

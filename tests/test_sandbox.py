@@ -14,12 +14,12 @@ pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not 
 LIMITS = Limits(call_timeout=5)
 
 HOSTILE = textwrap.dedent(r'''
-    import os, sys, time
+    import gc, os, sys, time
     open("/tmp/left.txt", "w").write("answers of student A")
     os.makedirs("/tmp/locked/inner")
     os.chmod("/tmp/locked", 0)
     open("/dev/shm/left", "w").write("x")
-    out = int([a for a in sys.argv if a.isdigit()][1])   # the worker's pipe to the grader
+    out = next(o for o in gc.get_objects() if type(o).__name__ == "Channel").wfd  # the pipe to the grader
     r, w = os.pipe()
     if os.fork() == 0:          # a daemon that outlives the submission ...
         os.setsid()
@@ -144,8 +144,9 @@ def test_binds_under_tmp_survive_the_wipe(tmp_path, monkeypatch):
     pool = Pool()
     try:
         box = pool.acquire(LIMITS)
+        # (the folders leading to a bind belong to root: writing there fails, or is wiped)
         assert _run(box, "import marker_module\nopen('/tmp/junk.txt', 'w').write('x')\n"
-                         f"open({str(tmp_path / 'junk2.txt')!r}, 'w').write('y')")["ok"] is True
+                         f"try:\n    open({str(tmp_path / 'junk2.txt')!r}, 'w').write('y')\nexcept OSError:\n    pass")["ok"] is True
         box.send({"op": "end"})
         pool.release(box, clean=True)
         again = pool.acquire(LIMITS)

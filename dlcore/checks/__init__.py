@@ -7,9 +7,11 @@ One module per notebook: ``forward`` (01), ``backward`` (02), ``regularization``
 Each declares its exercises in ``MANIFEST`` (see :func:`dlcore.checks.core.manifest`). Each
 check function takes the student's function; ``hidden=True`` runs the grading version. The
 judge and the toolkit the checks share is :mod:`dlcore.checks.core`, the random problems
-:mod:`dlcore.checks.problems`; the student's side of the trust boundary (calling a function
-on plain data, the sandbox worker and its zygote) is :mod:`dlcore.checks.worker`, and
-:mod:`dlcore.checks.wire` carries plain data between them without pickle.
+:mod:`dlcore.checks.problems`. Everything that runs on the student's side of the trust
+boundary is the package :mod:`dlcore.checks.runner`: its codec carries plain data between
+the two sides without pickle, it calls a student's function on plain data, serves the
+sandbox protocol and holds the sandbox's zygote; it needs only the standard library and
+NumPy, so the sandbox mounts that folder alone.
 """
 from dlcore.checks.core import CheckFailure
 

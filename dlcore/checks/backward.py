@@ -12,8 +12,8 @@ import numpy as np
 
 import dlcore
 from dlcore.checks.core import CheckFailure, Exercise, Mistake, finite_difference_check, manifest, random_rng
-from dlcore.checks.wire import Fn
 from dlcore.checks.problems import distinct_dims, random_network, random_shape
+from dlcore.checks.runner import Fn
 from dlcore.gradcheck import check_gradients
 
 _BACKWARD_NAMES = ("sigmoid_backward", "relu_backward", "tanh_backward")

@@ -4,7 +4,7 @@ the reference, and explain a failure in words.
 Notebooks call the per-notebook modules (:mod:`dlcore.checks.forward`, ...), which
 build on :class:`Exercise`. The judge never runs the student's code itself: every call
 goes through a *runner* (``runner.call(name, args, kwargs, isolate) -> report``) on plain
-data only (:mod:`dlcore.checks.wire`). In the student's own kernel that is
+data only (the codec of :mod:`dlcore.checks.runner`). In the student's own kernel that is
 :class:`LocalRunner`; when grading, the engine's runner forwards the call to a sandboxed
 process, so the same checks judge there without ever holding a student object. A failed check raises :class:`CheckFailure` (an
 ``AssertionError``) whose message says what went wrong, where the largest error is and,
@@ -26,8 +26,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-from dlcore.checks import wire
-from dlcore.checks.worker import invoke, plain
+from dlcore.checks.runner import Fn, decode, encode, invoke, plain
 
 __all__ = [
     "HINT_PREFIX", "SIGMAS", "CheckFailure", "ColumnOrigins", "Exercise", "LocalRunner", "Mistake", "Runner", "describe",
@@ -247,7 +246,7 @@ class LocalRunner:
     def call(self, name: str, args: tuple, kwargs: dict, isolate: Sequence[str]) -> dict:
         import dlcore
 
-        args, kwargs = wire.decode(wire.encode((tuple(args), dict(kwargs))))
+        args, kwargs = decode(encode((tuple(args), dict(kwargs))))
         ns = getattr(self.fn, "__globals__", {})
         missing = object()
         saved = {k: ns.get(k, missing) for k in isolate}
@@ -292,7 +291,7 @@ class Exercise:
     Every call of the student's function goes through :meth:`call` (or :meth:`raises`),
     with plain data as arguments: arrays, numbers, strings, None, tuples, lists and dicts
     of these, ``np.random.Generator`` objects (they cross as their state) and
-    :class:`~dlcore.checks.wire.Fn` for functions.
+    :class:`~dlcore.checks.runner.Fn` for functions.
     """
 
     def __init__(
@@ -387,7 +386,7 @@ class Exercise:
                 f"`rng` argument (e.g. `rng.standard_normal(shape)`), so results are reproducible."
             )
         for pname, before, now in zip(self.params, args, self.last_args):
-            if pname in self.may_modify or isinstance(before, np.random.Generator) or isinstance(before, wire.Fn):
+            if pname in self.may_modify or isinstance(before, np.random.Generator) or isinstance(before, Fn):
                 continue
             if not _equal(before, now):
                 raise CheckFailure(
