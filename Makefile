@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Jupyter refuses to run as root (containers, CI) unless told it is deliberate.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test release bench clean
+.PHONY: lab test hub release bench clean
 
 # The installer is uv (pinned, from PyPI; about ten times faster than pip on a fresh machine): the one
 # on PATH if there is one, else a copy installed into .venv by pip. Where neither works, pip does it all.
@@ -36,8 +36,16 @@ lab: $(STAMP)
 	@echo "Starting JupyterLab on course/ (Ctrl-C to stop); open the URL printed below."
 	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config $(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --ServerApp.root_dir=course $(ALLOW_ROOT) $(if $(LAB_PORT),--port=$(LAB_PORT)) $(LAB_ARGS)
 
+# ruff first (seconds; configured in pyproject.toml), then every test.
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest tests solutions --nbval-lax
+
+# A trial JupyterHub for a class on this machine (root; see docs/jupyterhub.md), e.g.
+# make hub HUB_ARGS="/srv/dlcourse/course --users alice,bob --instructor ines --create-users"
+HUB_ARGS ?=
+hub: $(STAMP)
+	$(PY) -m grader hub $(HUB_ARGS)
 
 release: $(STAMP)
 	$(PY) -m grader release

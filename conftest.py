@@ -15,7 +15,7 @@ import matplotlib  # noqa: E402  (only now: importing it reads and writes MPLCON
 matplotlib.use("Agg")
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ARG001  (pytest hook)
+def pytest_collection_modifyitems(config, items):
     import shutil
 
     import pytest

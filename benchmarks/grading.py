@@ -37,8 +37,9 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # its notebook_helpers
-from grader.notebooks import grade_id, is_answer, read  # noqa: E402
 from notebook_helpers import with_answers  # noqa: E402
+
+from grader.notebooks import grade_id, is_answer, read  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -22,12 +22,12 @@ import tempfile
 import time
 
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-"))
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
+import numpy as np
 
-from dlcore import widgets  # noqa: E402
+from dlcore import widgets
 
 TARGET_MS = {"retrains": 150.0, "other": 100.0}
 

@@ -64,9 +64,9 @@ if __name__ == "__main__":  # before NumPy loads OpenBLAS, which reads these onc
 import numpy as np  # noqa: E402
 
 from dlcore.initialization import initialize_parameters_deep  # noqa: E402
+from dlcore.network import Network  # noqa: E402
 from dlcore.optim import initialize_adam, update_parameters_with_adam  # noqa: E402
 from dlcore.softmax import model_backward_softmax, model_forward_softmax, one_hot  # noqa: E402
-from dlcore.network import Network  # noqa: E402
 from dlcore.train import Trainer, train_step  # noqa: E402
 
 LAYER_DIMS = [784, 512, 256, 10]

@@ -9,8 +9,8 @@ great, around 1e-5 deserves a look, above 1e-3 means a bug.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -6,7 +6,7 @@ Random draws come only from the ``rng`` argument, never from the global ``np.ran
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

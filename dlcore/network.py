@@ -13,8 +13,8 @@ and :class:`dlcore.train.Trainer`'s callers do.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class Network:
     @classmethod
     def create(cls, parameters: Mapping[str, np.ndarray], task: str, *, batchnorm: bool = False,
                bn_forward: Callable | None = None, bn_backward: Callable | None = None,
-               bn_update_running: Callable | None = None) -> "Network":
+               bn_update_running: Callable | None = None) -> Network:
         """A network with the weights ``parameters`` (copied as float64 arrays) and, with ``batchnorm``, fresh batch norm.
 
         parameters : ``{"W1", "b1", ..., "WL", "bL"}``, ``W{l}`` (n[l], n[l-1]), ``b{l}`` (n[l], 1).
@@ -77,7 +77,7 @@ class Network:
             net.bn_update_running = bn_update_running or update_running_averages
         return net
 
-    def copy(self) -> "Network":
+    def copy(self) -> Network:
         """A copy with arrays of its own (the same batch-norm functions)."""
         def dup(d):
             return None if d is None else {k: v.copy() for k, v in d.items()}
@@ -216,6 +216,7 @@ def backward_pass(
         dZ /= m
     else:
         dZ *= scale / m
+    dA = dZ  # replaced below by the gradient of each layer's input before it is used
     for l in range(L, 0, -1):
         (A_prev, W, _), H, bn_cache, D = caches[l - 1]
         if l < L:  # dA is the gradient with respect to the output of hidden layer l

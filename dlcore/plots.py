@@ -9,7 +9,7 @@ Shapes follow the course: 2-D inputs ``X`` (2, m) with examples as columns, labe
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -13,7 +13,7 @@ Shapes, with ``m`` examples as columns: ``X`` (n0, m), ``AL`` and ``Y`` (1, m),
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -38,15 +38,24 @@ unchanged.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
 from dlcore.data import make_rng
 from dlcore.flat_optimizer import FlatOptimizer, FlatParameters
 from dlcore.initialization import METHODS, check_layer_dims, initialize_parameters_deep
-from dlcore.network import Network, Workspace, backward_pass, cross_entropy, forward_pass, l2_penalty, output_accuracy, output_labels
+from dlcore.network import (
+    Network,
+    Workspace,
+    backward_pass,
+    cross_entropy,
+    forward_pass,
+    l2_penalty,
+    output_accuracy,
+    output_labels,
+)
 from dlcore.optim import random_mini_batches
 from dlcore.regularization import early_stopping
 from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay

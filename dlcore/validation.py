@@ -6,7 +6,8 @@ was expected and what was received, so that a student can fix the call.
 from __future__ import annotations
 
 import operator
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

@@ -27,17 +27,18 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from grader import SOLUTIONS, GradingError
 from grader.feedback import fallback_feedback
 from grader.inputs import printable
 from grader.jobs import chunks, close_warm, expected_cells, run_jobs
-from grader.notebooks import notebook_files
 from grader.notebooks import assignments as find_assignments
+from grader.notebooks import notebook_files
 from grader.release import select
 from grader.submissions import SID_FORMAT, Flag, Submission, fmt, guarded, prepare, say, students_of, write_grades
+
 
 def choose_assignments(submissions: Path, students: list[str], source: Path, wanted: list[str] | None) -> list[str]:
     """``wanted``, or every assignment of ``source`` that at least one student submitted."""

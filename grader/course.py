@@ -15,9 +15,9 @@ import shutil
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from grader import REPO, GradingError, use_scratch_home
 from grader.notebooks import IGNORED_DIRS
@@ -206,7 +206,7 @@ class NbgraderCourse:
 
     verbose: bool = False
 
-    def __enter__(self) -> "NbgraderCourse":
+    def __enter__(self) -> NbgraderCourse:
         self._tmp = Path(tempfile.mkdtemp(prefix="grader-course-"))
         self._env = isolated_environment(self._tmp / "home")
         self._env.__enter__()

@@ -103,7 +103,7 @@ def prelude(setup_source: str) -> tuple[list[str], dict[str, str]]:
 class RemoteFunction:
     """A student's function living in the sandbox, as the checks see it (a runner, not callable)."""
 
-    def __init__(self, session: "Session"):
+    def __init__(self, session: Session):
         self.session = session
 
     def call(self, name: str, args: tuple, kwargs: dict, isolate: Any) -> dict:
@@ -311,7 +311,7 @@ def _time_limit(seconds: float):
         yield
         return
 
-    def ring(signum, frame):  # noqa: ARG001
+    def ring(signum, frame):
         raise _CallbackTimeout()
 
     old = signal.signal(signal.SIGALRM, ring)
@@ -363,7 +363,7 @@ def _capture(fn, *args) -> tuple[Any, str, BaseException | None]:
     with contextlib.redirect_stdout(out):
         try:
             return fn(*args), out.getvalue(), None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return None, out.getvalue(), exc
 
 

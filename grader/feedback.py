@@ -21,8 +21,9 @@ import html
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
@@ -95,7 +96,7 @@ class FeedbackExporter(HTMLExporter):
         return html, resources
 
 
-def fallback_feedback(sub: "Submission", path: Path) -> None:
+def fallback_feedback(sub: Submission, path: Path) -> None:
     """A plain feedback page for a submission nbgrader could not render: why, and the scores."""
     from grader.submissions import fmt
 

@@ -8,7 +8,7 @@ it is the caller's (the export leaves it blank).
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def cell_scores(gb, assignment: str, student: str,

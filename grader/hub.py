@@ -324,7 +324,7 @@ def main(args: argparse.Namespace) -> int:
 def _run(command: list[str], env: dict, cwd: Path) -> int:
     """Run jupyterhub until it ends or this process is told to stop (it then stops its servers)."""
     process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
-    stop = lambda *_: process.poll() is None and process.send_signal(signal.SIGTERM)  # noqa: E731
+    stop = lambda *_: process.poll() is None and process.send_signal(signal.SIGTERM)
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         while True:

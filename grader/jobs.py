@@ -33,15 +33,15 @@ import multiprocessing.util
 import re
 import shutil
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from grader.course import Course
 from grader.engine import recorded_hints
 from grader.gradebook import cell_scores
-from grader.notebooks import grade_cells, notebook_files, read
 from grader.metadata import METADATA_KEY
+from grader.notebooks import grade_cells, notebook_files, read
 
 CANARY = "_solution_canary_"
 _SID = re.compile(r"[\w.-]+")
@@ -280,7 +280,7 @@ def _finished(done: Iterable, job_of: Callable) -> Iterator[tuple[dict, dict]]:
     for future in done:
         try:
             result = future.result()
-        except Exception:  # noqa: BLE001  (grade it here instead)
+        except Exception:
             failed.append(job_of(future))
             continue
         yield job_of(future), result

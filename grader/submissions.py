@@ -15,9 +15,9 @@ import os
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from grader.inputs import InputError, listed, printable, read_regular, read_timestamp
 
@@ -97,7 +97,7 @@ def _parse_notebook(text: str) -> None:
     except ValueError as exc:  # json.JSONDecodeError included: its position, not its text
         where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
         raise ValueError(f"not a notebook (invalid JSON{where})") from None
-    except Exception as exc:  # noqa: BLE001  (nbformat's own errors may quote the file)
+    except Exception as exc:
         raise ValueError(f"not a notebook ({type(exc).__name__})") from None
     if not isinstance(nb.get("cells"), list):
         raise ValueError("not a notebook (no cells)")
@@ -154,7 +154,7 @@ def guarded(sub: Submission, step: Callable[..., None], *args) -> None:
     """Run one per-submission step; an unexpected error fails that submission, not the run."""
     try:
         step(*args)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         sub.status = "failed"
         sub.notes.append(f"the grader failed on it ({type(exc).__name__})")
 

@@ -99,7 +99,7 @@ def parse_due(values: list[str] | None) -> dict[str, dt.datetime]:
             stamp = dt.datetime.fromisoformat(when)
         except ValueError:
             raise GradingError(f"--due {name}: {when!r} is not an ISO date such as 2026-12-15T23:59") from None
-        due[name] = stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
+        due[name] = stamp.astimezone(dt.UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
     return due
 
 

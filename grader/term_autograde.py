@@ -37,8 +37,8 @@ from grader.feedback import fallback_feedback
 from grader.gradebook import cell_scores, late_penalty, manual_overrides
 from grader.inputs import InputError, printable, read_regular
 from grader.jobs import expected_cells
-from grader.notebooks import notebook_files
 from grader.notebooks import assignments as find_assignments
+from grader.notebooks import notebook_files
 from grader.submissions import FLAG_COLUMNS, SID_FORMAT, Flag, Submission, fmt, guarded, prepare, say, write_csv
 from grader.term import TermCourse
 

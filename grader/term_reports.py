@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 
 from grader.engine import recorded_hints
-from grader.inputs import listed, read_regular
 from grader.gradebook import cell_scores, late_penalty
+from grader.inputs import listed, read_regular
 from grader.jobs import expected_cells
 from grader.notebooks import assignments as find_assignments
 from grader.notebooks import grade_id, is_answer, notebook_files, read
@@ -152,7 +152,7 @@ def similarity_report(root: Path, output: Path, threshold: float = 0.8) -> Path:
             for nb in listed(folder, "*.ipynb") if folder.is_dir() and not folder.is_symlink() else []:
                 try:  # a regular file only, size-capped (grader.inputs)
                     cells = nbformat.reads(read_regular(nb, MAX_NOTEBOOK_BYTES).decode("utf-8"), as_version=4).cells
-                except Exception:  # noqa: BLE001  (an unreadable notebook has no answers to compare)
+                except Exception:
                     continue
                 answers.setdefault(student, {}).update(
                     {f"{a}/{grade_id(c)}": c.source for c in cells if is_answer(c) and f"{a}/{grade_id(c)}" in boilerplate})

@@ -21,13 +21,13 @@ import io
 import textwrap
 
 import pytest
+from notebook_helpers import cell_by_grade_id
 
 import dlcore
 from dlcore.checks import CheckFailure
 from grader import SOLUTIONS
 from grader.exercises import EXERCISES, manifest
 from grader.notebooks import grade_id, is_answer, python_source, read
-from notebook_helpers import cell_by_grade_id
 
 SOLUTION_RUNS = 25  # a hidden test that fails a correct answer 1 time in 10 is caught 93% of the time
 RIGHT_RUNS = 5

@@ -18,12 +18,12 @@ from pathlib import Path
 import nbformat
 import nbformat.v4
 import pytest
-from nbformat.v4 import new_code_cell, new_output
+from nbformat.v4 import new_code_cell
+from notebook_helpers import cell_by_grade_id, hidden_lines, is_test, with_answers
 
 from grader import REPO, SOLUTIONS
-from grader.submissions import CSV_COLUMNS, FLAG_COLUMNS
 from grader.notebooks import assignments, grade_cells, grade_id, is_answer, read
-from notebook_helpers import cell_by_grade_id, hidden_lines, is_test, with_answers
+from grader.submissions import CSV_COLUMNS, FLAG_COLUMNS
 
 ASSIGNMENTS = assignments(SOLUTIONS)
 FIRST = "01_forward_propagation"

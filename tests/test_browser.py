@@ -27,11 +27,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser.lab import (
+    CHROMIUM_ARGS,
+    NotebookTab,
+    changed_fraction,
+    find_chromium,
+    open_lab_page,
+    pixel_count,
+    start_lab,
+)
+from notebook_helpers import BEGIN_SOLUTION, END_SOLUTION, cell_by_grade_id, is_test
 
 from grader import COURSE, REPO, SOLUTIONS
 from grader.notebooks import assignments, grade_id, is_answer, nbgrader, notebook_files, read
-from notebook_helpers import BEGIN_SOLUTION, END_SOLUTION, cell_by_grade_id, is_test
-from browser.lab import CHROMIUM_ARGS, NotebookTab, changed_fraction, find_chromium, open_lab_page, pixel_count, start_lab
 
 pytestmark = pytest.mark.slow
 

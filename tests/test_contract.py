@@ -13,12 +13,12 @@ import importlib
 
 import pytest
 from hidden import MIN_RIGHT, MIN_WRONG, isolation_cases
+from notebook_helpers import cell_by_grade_id
 
 import dlcore
 from grader import COURSE, SOLUTIONS
 from grader.exercises import CHECK_MODULES, EXERCISES, grade_ids, manifest
 from grader.notebooks import grade_id, is_answer, python_source, read
-from notebook_helpers import cell_by_grade_id
 
 CONTRACT = [(a, name) for a in CHECK_MODULES for name in manifest(a)]
 IDS = [name for _, name in CONTRACT]

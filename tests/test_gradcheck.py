@@ -119,7 +119,7 @@ def test_check_gradients_flags_a_wrong_gradient_and_names_the_worst_element():
 def test_wrong_gradient_at_a_stationary_point_is_not_skipped():
     """A smooth function with zero slope and strong curvature is not a kink."""
     w = np.array([0.0, 0.0, 1.0])
-    f = lambda v: float(50 * np.sum(v**2))  # noqa: E731
+    f = lambda v: float(50 * np.sum(v**2))
     assert check_gradients(f, w, 100 * w).skipped == 0
     report = check_gradients(f, w, np.array([5.0, 0.0, 100.0]))
     assert not report.passed and report.skipped == 0

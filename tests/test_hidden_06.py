@@ -4,10 +4,10 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hidden import define_tests, delegations, fn, run_test_cell
 
 import dlcore
 from dlcore.checks import CheckFailure
-from hidden import define_tests, delegations, fn, run_test_cell
 
 _FORWARD = "model_forward_softmax(X, parameters)"
 

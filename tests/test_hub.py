@@ -33,13 +33,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from browser.hub import TrialHub, log_in, server_fetch, shared_python
+from browser.lab import CHROMIUM_ARGS, find_chromium
+from notebook_helpers import hidden_lines, with_answers
 
 from grader import REPO, SOLUTIONS, GradingError
 from grader.hub import HUB_CONFIG, SETTINGS_ENV, HubSettings, check_reachable, parse_users, write_user_config
 from grader.notebooks import grade_cells, grade_id, is_answer, read
-from notebook_helpers import hidden_lines, with_answers
-from browser.hub import TrialHub, log_in, server_fetch, shared_python
-from browser.lab import CHROMIUM_ARGS, find_chromium
 
 A = "01_forward_propagation"
 NOTEBOOK = f"{A}.ipynb"

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_helpers import cell_by_grade_id, with_answers
 
 from grader import COURSE, REPO, SOLUTIONS
 from grader.notebooks import grade_cells, grade_id, is_answer, read
-from notebook_helpers import cell_by_grade_id, with_answers
 
 pytestmark = pytest.mark.slow
 

@@ -1,10 +1,10 @@
 """Tests of dlcore.model: the L-layer ReLU/sigmoid network, its gradients and the update step."""
 import numpy as np
 import pytest
+from networks import random_problem
 
 from dlcore.gradcheck import check_gradients
 from dlcore.losses import compute_cost
-from networks import random_problem
 from dlcore.model import model_backward, model_forward, predict, update_parameters
 
 # layer_dims, m

@@ -5,16 +5,16 @@ import os
 import tempfile
 
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-test-"))
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
 
-from dlcore import data, plots  # noqa: E402
-from dlcore.train import train  # noqa: E402
+from dlcore import data, plots
+from dlcore.train import train
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,6 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
-
 from postgres import connect, create_database, postgres_url  # noqa: F401  (postgres_url is a fixture)
 
 pytestmark = [

@@ -5,10 +5,10 @@ import copy
 import math
 
 import numpy as np
-from networks import random_problem
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from networks import random_problem
 
 from dlcore.activations import relu, sigmoid
 from dlcore.gradcheck import check_gradients

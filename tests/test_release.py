@@ -7,11 +7,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from notebook_helpers import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    cell_by_grade_id,
+    hidden_lines,
+    is_test,
+    solution_lines,
+)
 
 from grader import COURSE, REPO, SOLUTIONS
 from grader.exercises import EXERCISES, grade_ids
 from grader.notebooks import assignments, grade_id, is_answer, is_locked, read
-from notebook_helpers import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, cell_by_grade_id, hidden_lines, is_test, solution_lines
 from grader.release import differences
 
 ASSIGNMENTS = assignments(SOLUTIONS)

@@ -11,8 +11,7 @@ import matplotlib.image
 import pytest
 
 from grader import REPO
-from grader.report import (CSV_COLUMNS, Result, common_mistakes, exercise_table, results_from_csv, totals,
-                           write_report)
+from grader.report import CSV_COLUMNS, Result, common_mistakes, exercise_table, results_from_csv, totals, write_report
 
 A = "01_forward_propagation"
 OVERFLOW = "np.exp(-Z) overflows for large negative Z; use a stable form"

@@ -3,8 +3,8 @@ import math
 import warnings
 
 import numpy as np
-from networks import random_problem
 import pytest
+from networks import random_problem
 
 from dlcore.gradcheck import check_gradients
 from dlcore.losses import compute_cost

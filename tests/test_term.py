@@ -35,10 +35,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_helpers import hidden_lines, is_test
 
 from grader import REPO, SOLUTIONS
 from grader.notebooks import grade_cells, grade_id, is_answer, read
-from notebook_helpers import hidden_lines, is_test
 
 pytestmark = pytest.mark.slow
 
@@ -285,9 +285,9 @@ def _canvas_zip(course: Path, path: Path) -> None:
 # --- the term ----------------------------------------------------------------------------------
 def test_a_whole_term(tmp_path, monkeypatch):
     laps = [("start", time.monotonic())]
-    lap = lambda what: laps.append((what, time.monotonic()))  # noqa: E731  (where the time goes, printed at the end)
+    lap = lambda what: laps.append((what, time.monotonic()))
     course, exchange = tmp_path / "course", tmp_path / "course" / "exchange"
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     due = {a: now + dt.timedelta(days=7 * (i + 1)) for i, a in enumerate(ASSIGNMENTS)}
 
     # 1. the course

@@ -7,10 +7,10 @@ import pytest
 from dlcore import data
 from dlcore.gradcheck import check_gradients
 from dlcore.initialization import initialize_parameters_deep
+from dlcore.network import Network, backward_pass, cross_entropy, forward_pass, l2_penalty
 from dlcore.regularization import early_stopping
 from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay
 from dlcore.softmax import one_hot
-from dlcore.network import Network, backward_pass, cross_entropy, forward_pass, l2_penalty
 from dlcore.train import TrainResult, train
 
 
@@ -322,8 +322,12 @@ def test_bad_arguments_raise_value_error_naming_them(kwargs, word):
 def _reference_training(X, Y, dims, optimizer, lr, epochs, seed, task):
     """Full-batch training written with the public graded functions (new arrays at every step)."""
     from dlcore.model import model_backward, model_forward, update_parameters
-    from dlcore.optim import (initialize_adam, initialize_velocity, update_parameters_with_adam,
-                              update_parameters_with_momentum, update_parameters_with_rmsprop)
+    from dlcore.optim import (
+        initialize_adam,
+        update_parameters_with_adam,
+        update_parameters_with_momentum,
+        update_parameters_with_rmsprop,
+    )
     from dlcore.softmax import model_backward_softmax, model_forward_softmax
 
     forward, backward = (model_forward, model_backward) if task == "binary" else (model_forward_softmax,
@@ -362,10 +366,14 @@ def test_flat_optimizer_matches_the_graded_updates_step_by_step(optimizer, beta)
     """The training loop's optimizer (one flat vector for all the parameters, the first moment
     kept as U = a u with gradients multiplied by a, and rescaled now and then) gives the
     parameters and moments of the graded per-layer functions, to rounding, step after step."""
+    from dlcore.flat_optimizer import FlatOptimizer, FlatParameters
     from dlcore.model import update_parameters
-    from dlcore.optim import (initialize_adam, update_parameters_with_adam, update_parameters_with_momentum,
-                              update_parameters_with_rmsprop)
-    from dlcore.flat_optimizer import FlatParameters, FlatOptimizer
+    from dlcore.optim import (
+        initialize_adam,
+        update_parameters_with_adam,
+        update_parameters_with_momentum,
+        update_parameters_with_rmsprop,
+    )
 
     rng = np.random.default_rng(5)
     p = initialize_parameters_deep([4, 3, 2], "he", rng)

@@ -5,19 +5,19 @@ import os
 import tempfile
 
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-test-"))
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-import ipywidgets  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import ipywidgets
+import numpy as np
+import pytest
 
-from dlcore import data, widgets  # noqa: E402
-from dlcore.initialization import initialize_parameters_deep  # noqa: E402
-from dlcore.losses import compute_cost  # noqa: E402
-from dlcore.model import model_backward, model_forward, update_parameters  # noqa: E402
-from dlcore.optim import exponentially_weighted_average  # noqa: E402
-from dlcore.strategy import precision_recall_f1  # noqa: E402
+from dlcore import data, widgets
+from dlcore.initialization import initialize_parameters_deep
+from dlcore.losses import compute_cost
+from dlcore.model import model_backward, model_forward, update_parameters
+from dlcore.optim import exponentially_weighted_average
+from dlcore.strategy import precision_recall_f1
 
 
 @pytest.fixture

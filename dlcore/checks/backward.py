@@ -6,7 +6,7 @@ differences of the forward computation, on random shapes and values.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -132,7 +132,7 @@ def linear_backward(student: Callable, hidden: bool = False) -> None:
             dA_prev, dW, db = ex.against_reference(dZ, (A, W, b), what=names)
             # J = (1/m) sum(dZ * Z) has dJ/dW = dW, dJ/db = db and dJ/dA_prev = dA_prev / m.
             params = {"A_prev": A.copy(), "W": W.copy(), "b": b.copy()}
-            J = lambda p: float(np.sum(dZ * (p["W"] @ p["A_prev"] + p["b"])) / m)  # noqa: E731
+            J = lambda p: float(np.sum(dZ * (p["W"] @ p["A_prev"] + p["b"])) / m)
             report = check_gradients(J, params, {"A_prev": dA_prev / m, "W": dW, "b": db})
             finite_difference_check("linear_backward", report, "(dA_prev, dW, db)")
     ex.done()
@@ -181,7 +181,7 @@ def model_backward(student: Callable, hidden: bool = False) -> None:
                                "Store grads['dA' + str(l-1)], grads['dW' + str(l)] and grads['db' + str(l)].")
         ex.compare({k: got[k] for k in keys}, want, f"grads (L={L})", (AL, Y, caches))
         if hidden:
-            cost = lambda p: dlcore.compute_cost(dlcore.model_forward(X, p)[0], Y)  # noqa: E731
+            cost = lambda p: dlcore.compute_cost(dlcore.model_forward(X, p)[0], Y)
             report = check_gradients(cost, {k: v.copy() for k, v in params.items()}, got)
             finite_difference_check("model_backward", report, "the gradients")
     ex.done()

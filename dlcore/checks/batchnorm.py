@@ -13,7 +13,8 @@ else a student keeps in the cache is theirs and is not checked.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -7,7 +7,8 @@ different seeds, and columns taken from all over X.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

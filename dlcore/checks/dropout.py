@@ -9,13 +9,22 @@ ones. Backward passes are compared with the reference and, hidden, with finite d
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 import dlcore
 from dlcore.checks.core import (
-    SIGMAS, CheckFailure, Exercise, Mistake, finite_difference_check, kind, manifest, random_rng, with_hint,
+    SIGMAS,
+    CheckFailure,
+    Exercise,
+    Mistake,
+    finite_difference_check,
+    kind,
+    manifest,
+    random_rng,
+    with_hint,
 )
 from dlcore.checks.l2 import check_grads_dict
 from dlcore.checks.problems import clear_of_kinks, random_network, random_shape, seed_from
@@ -185,6 +194,7 @@ def _replay_dropout_network(ex: Exercise, got: Any, X: np.ndarray, params: dict,
     if not isinstance(caches, (list, tuple)) or len(caches) != L:
         raise CheckFailure(f"`{ex.name}`: caches must be a list with one cache per layer, {L} here ({label}); got {kind(caches)}.")
     A, masks, m = X, [], X.shape[1]
+    W_prev_Z = X  # the pre-activation of the previous hidden layer (set at the end of each layer)
     for l in range(1, L + 1):
         cache = caches[l - 1]
         if not isinstance(cache, (tuple, list)) or len(cache) != 3:
@@ -352,11 +362,11 @@ def model_backward_with_dropout(student: Callable, hidden: bool = False) -> None
                                               f"with or without the mask of layer {l}: both are accepted)")
         if hidden:
             masks = [c[2] for c in caches[:-1]]
-            cost = lambda p: dlcore.compute_cost(_forward_with_masks(X, p, masks, keep_prob), Y)  # noqa: E731
+            cost = lambda p: dlcore.compute_cost(_forward_with_masks(X, p, masks, keep_prob), Y)
             report = check_gradients(cost, {k: v.copy() for k, v in params.items()}, {k: got[k] for k in keys_wb})
             finite_difference_check(ex.name, report, "(dW, db)", of="the cost")
             m = X.shape[1]  # dA0 is m times the gradient of the cost with respect to X (1/m lives in dW, db)
-            cost_of_x = lambda x: m * dlcore.compute_cost(_forward_with_masks(x, params, masks, keep_prob), Y)  # noqa: E731
+            cost_of_x = lambda x: m * dlcore.compute_cost(_forward_with_masks(x, params, masks, keep_prob), Y)
             report = check_gradients(cost_of_x, X.copy(), got["dA0"])
             finite_difference_check(ex.name, report, "dA0", of="the cost")
     ex.done()

@@ -1,7 +1,8 @@
 """Checks of notebook 03, part 4: early stopping (the stop and best epochs of a dev-cost curve)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ def _judge_epochs(ex: Exercise, cases: list[tuple[tuple, tuple[int, int], str]])
                    for got, (args, _, _) in zip(answers, cases)):
                 hint = mistake.hint
                 break
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
     i = wrong[0]
     message = (f"`{ex.name}`: {cases[i][2]}: returned (stop_epoch, best_epoch) = {answers[i]}, expected "

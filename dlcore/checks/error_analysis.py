@@ -1,7 +1,8 @@
 """Checks of notebook 07, part 3: bias and variance, and the ceiling of an error analysis."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -31,11 +32,11 @@ def _bv_mistake(variance_from_dev=False, mismatch_from_train=False, pick="first"
             gaps["variance"] = dev - train if variance_from_dev else train_dev - train
             gaps["data_mismatch"] = dev - train if mismatch_from_train else dev - train_dev
         if pick == "first":
-            chooser = lambda d: max(d, key=d.get)  # noqa: E731
+            chooser = lambda d: max(d, key=d.get)
         elif pick == "last":
-            chooser = lambda d: [k for k in d if d[k] == max(d.values())][-1]  # noqa: E731
+            chooser = lambda d: [k for k in d if d[k] == max(d.values())][-1]
         else:
-            chooser = lambda d: min(d, key=d.get)  # noqa: E731
+            chooser = lambda d: min(d, key=d.get)
         return _report_of(gaps, chooser)
     return compute
 

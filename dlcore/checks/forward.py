@@ -11,7 +11,7 @@ runs the grading tests: random shapes and values from fresh entropy, compared wi
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -7,7 +7,8 @@ a correct sampler less than once in 10^8 calls.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -7,7 +7,8 @@ standard errors), the same seed giving the same weights and different seeds diff
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -40,8 +41,8 @@ def _normalize_mistakes() -> list[Mistake]:
             return _standardize(Xt, mu, sigma), _standardize(Xo, mu, sigma)
         return wrong
 
-    mean = lambda X: X.mean(axis=1, keepdims=True)  # noqa: E731
-    std = lambda X: X.std(axis=1, keepdims=True)  # noqa: E731
+    mean = lambda X: X.mean(axis=1, keepdims=True)
+    std = lambda X: X.std(axis=1, keepdims=True)
     return [
         Mistake(_own_stats, "X_other must be normalized with the mean and standard deviation of the *training* "
                             "set (the model only ever saw data scaled that way), not with its own."),

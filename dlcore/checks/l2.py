@@ -1,7 +1,8 @@
 """Checks of notebook 03, part 2: L2 regularization (the cost and its gradients)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,7 @@ def _grads_plus(factor: Callable[[int], float], also_b: bool = False) -> Callabl
     def wrong(AL, Y, caches, lambd):
         grads = dlcore.model_backward(AL, Y, caches)
         m = Y.shape[1]
-        for l, ((A_prev, W, b), Z) in enumerate(caches, start=1):
+        for l, ((_A_prev, W, b), _Z) in enumerate(caches, start=1):
             grads[f"dW{l}"] = grads[f"dW{l}"] + factor(m) * lambd * W
             if also_b:
                 grads[f"db{l}"] = grads[f"db{l}"] + factor(m) * lambd * b
@@ -123,7 +124,7 @@ def model_backward_with_l2(student: Callable, hidden: bool = False) -> None:
         ex.compare({k: got[k] for k in keys}, dlcore.model_backward_with_l2(AL, Y, caches, lambd),
                    f"grads (L={L})", (AL, Y, caches, lambd))
         if hidden:
-            cost = lambda p: dlcore.compute_cost_with_l2(dlcore.model_forward(X, p)[0], Y, p, lambd)  # noqa: E731
+            cost = lambda p: dlcore.compute_cost_with_l2(dlcore.model_forward(X, p)[0], Y, p, lambd)
             report = check_gradients(cost, {k: v.copy() for k, v in params.items()},
                                      {k: got[k] for k in keys if k[1] in "Wb"})
             finite_difference_check(ex.name, report, "(dW, db)", of="the cost")

@@ -1,7 +1,8 @@
 """Checks of notebook 07, part 2: single-number metrics (precision, recall, F1, the confusion matrix)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 from dlcore.checks import dropout, initialization, l2
 from dlcore.checks.dropout import (
-    dropout_backward, dropout_forward, model_backward_with_dropout, model_forward_with_dropout,
+    dropout_backward,
+    dropout_forward,
+    model_backward_with_dropout,
+    model_forward_with_dropout,
 )
 from dlcore.checks.early_stopping import MANIFEST as EARLY_STOPPING_MANIFEST
 from dlcore.checks.early_stopping import early_stopping

@@ -7,7 +7,7 @@ finite differences for the gradient, and with scores of +-1000 for the numerics.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -195,7 +195,7 @@ def softmax_cross_entropy_backward(student: Callable, hidden: bool = False) -> N
             AL = dlcore.softmax(Z)
             dZ = ex.against_reference(AL, Y, what="dZL")
             # m * cost(softmax(Z)) has the per-example gradient dZL with respect to Z.
-            cost = lambda z: m * dlcore.softmax_cross_entropy(dlcore.softmax(z), Y)  # noqa: E731
+            cost = lambda z: m * dlcore.softmax_cross_entropy(dlcore.softmax(z), Y)
             finite_difference_check("softmax_cross_entropy_backward", check_gradients(cost, Z.copy(), dZ), "dZL")
     ex.done()
 

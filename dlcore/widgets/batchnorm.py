@@ -10,7 +10,7 @@ Shapes: ``X`` (n0, m), ``Y`` (1, m) 0/1 labels, examples as columns.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np

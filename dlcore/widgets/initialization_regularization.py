@@ -11,7 +11,7 @@ Shapes: ``X`` (n0, m), ``Y`` (1, m) 0/1 labels, examples as columns.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import numpy as np

@@ -9,7 +9,7 @@ Shapes: ``X`` (n0, m), ``Y`` (1, m) 0/1 labels.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import numpy as np

@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -17,8 +17,8 @@ from matplotlib.ticker import NullLocator
 
 from dlcore.data import make_rng, spirals
 from dlcore.initialization import initialize_parameters_deep
-from dlcore.plots import CLASS_COLORS, class_labels
 from dlcore.network import Network
+from dlcore.plots import CLASS_COLORS, class_labels
 from dlcore.softmax import model_forward_softmax, one_hot, softmax
 from dlcore.train import Trainer, run_epochs
 from dlcore.validation import as_array

@@ -91,7 +91,7 @@ class TrialHub:
     start_seconds: float = 0.0
 
     @classmethod
-    def make(cls, work: Path, python: Path, students: tuple[str, ...], instructor: str) -> "TrialHub":
+    def make(cls, work: Path, python: Path, students: tuple[str, ...], instructor: str) -> TrialHub:
         tag = secrets.token_hex(2)
         return cls(work, python, [f"dlc-t-{s}-{tag}" for s in students], f"dlc-t-{instructor}-{tag}", f"dlc-t-grader-{tag}")
 

@@ -13,8 +13,21 @@ the sandbox can mount this folder alone and import it as ``runner``
 (``tests/test_runner.py`` enforces it). The public codec is re-exported here.
 """
 from .calls import invoke, plain
-from .codec import (FUNCTIONS, HEAD, MAX_DEPTH, MAX_FRAME, MAX_HEADER, Fn, WireError, decode, encode, length, pack,
-                    read_message, write_message)
+from .codec import (
+                    FUNCTIONS,
+                    HEAD,
+                    MAX_DEPTH,
+                    MAX_FRAME,
+                    MAX_HEADER,
+                    Fn,
+                    WireError,
+                    decode,
+                    encode,
+                    length,
+                    pack,
+                    read_message,
+                    write_message,
+)
 
 __all__ = ["FUNCTIONS", "HEAD", "MAX_DEPTH", "MAX_FRAME", "MAX_HEADER", "Fn", "WireError", "decode", "encode", "invoke",
            "length", "pack", "plain", "read_message", "write_message"]

@@ -17,7 +17,8 @@ from __future__ import annotations
 import ast
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -84,7 +85,7 @@ class SubmissionServer:
         for line in msg.get("imports", []):
             try:
                 exec(line, self.ns)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 errors.append(f"{line}: {type(exc).__name__}: {exc}")
         for name in msg.get("provided", []):
             self.ns[name] = self._forwarded(name)
@@ -102,7 +103,7 @@ class SubmissionServer:
                     break
                 self.channel.send({"op": "progress", "statement": i})
                 exec(compile(ast.Module([stmt], []), msg["label"], "exec"), self.ns)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             error = error_report(exc)
             if str(error.get("module") or "").split(".")[0] == "dlcore":
                 self.dlcore_refused = True
