@@ -26,7 +26,8 @@ import pytest
 
 from grader import REPO, SOLUTIONS
 from grader.engine import Session
-from grader.notebooks import grade_id, is_answer, read, with_answers
+from grader.notebooks import grade_id, is_answer, read
+from notebook_helpers import with_answers
 from grader.sandbox import Limits, Pool, bwrap_path
 
 pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed (apt-get install bubblewrap)")
