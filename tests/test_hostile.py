@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from notebook_helpers import with_answers
 
 from grader import REPO, SOLUTIONS
 from grader.engine import Session
 from grader.notebooks import grade_id, is_answer, read
-from notebook_helpers import with_answers
 from grader.sandbox import Limits, Pool, bwrap_path
 
 pytestmark = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap is not installed (apt-get install bubblewrap)")
