@@ -74,13 +74,31 @@ def _int_labels(y, name: str, m: int | None = None) -> np.ndarray:
 # ------------------------------------------------------------------ computations
 
 
-def phone_digits(X: np.ndarray, rng: np.random.Generator, *, max_shift: int = 1, blur: float = 0.5,
+def _shifted(images: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
+    """Each (8, 8) image of ``images`` (m, 8, 8) moved by (dy[i], dx[i]) pixels, fractions interpolated linearly.
+
+    Pixels moved in from outside the image are blank (0).
+    """
+    m, h, w = images.shape
+    pad = int(np.ceil(max(np.abs(dy).max(initial=0), np.abs(dx).max(initial=0)))) + 1
+    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad)))
+    rows, cols = np.arange(h)[None, :, None], np.arange(w)[None, None, :]
+    src_r = rows + pad - dy[:, None, None]                     # where each output pixel is read from
+    src_c = cols + pad - dx[:, None, None]
+    r0, c0 = np.floor(src_r).astype(np.int64), np.floor(src_c).astype(np.int64)
+    fr, fc = src_r - r0, src_c - c0
+    k = np.arange(m)[:, None, None]
+    return ((1 - fr) * (1 - fc) * padded[k, r0, c0] + (1 - fr) * fc * padded[k, r0, c0 + 1]
+            + fr * (1 - fc) * padded[k, r0 + 1, c0] + fr * fc * padded[k, r0 + 1, c0 + 1])
+
+
+def phone_digits(X: np.ndarray, rng: np.random.Generator, *, max_shift: float = 0.5, blur: float = 0.5,
                  contrast: float = 0.8) -> np.ndarray:
-    """The same digits as seen by a "phone camera": shifted, blurred and paler.
+    """The same digits as seen by a "phone camera": off-centre, blurred and paler.
 
     X : (64, m) digits in [0, 1], 8x8 images read row by row.
-    rng : draws each image's shift, (dy, dx) uniform in ``[-max_shift, max_shift]`` pixels
-    (pixels shifted in from the border are blank).
+    rng : draws each image's shift, (dy, dx) each uniform in ``[-max_shift, max_shift]``
+    pixels (a fraction of a pixel mixes neighbouring pixels; pixels shifted in are blank).
     blur : each pixel becomes ``(1 - blur) * itself + blur * mean of its 4 neighbours``.
     contrast : the result is multiplied by it (a paler image).
     Returns a new (64, m) array; ``X`` is left unchanged.
@@ -88,19 +106,15 @@ def phone_digits(X: np.ndarray, rng: np.random.Generator, *, max_shift: int = 1,
     X = as_array(X, "X", ndim=2)
     if X.shape[0] != 64:
         raise ValueError(f"`X` must hold 8x8 digits as columns, shape (64, m); got {X.shape}.")
-    if not isinstance(max_shift, (int, np.integer)) or not 0 <= max_shift < 8:
-        raise ValueError(f"`max_shift` must be an int in [0, 8); got {max_shift!r}.")
+    if not 0.0 <= max_shift <= 4.0:
+        raise ValueError(f"`max_shift` must lie in [0, 4] pixels; got {max_shift!r}.")
     if not 0.0 <= blur <= 1.0:
         raise ValueError(f"`blur` must lie in [0, 1]; got {blur!r}.")
     if not 0.0 < contrast <= 1.0:
         raise ValueError(f"`contrast` must lie in (0, 1]; got {contrast!r}.")
     m = X.shape[1]
-    images = X.T.reshape(m, 8, 8)
-    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
-    shifts = rng.integers(-max_shift, max_shift + 1, size=(m, 2))
-    out = np.empty_like(images)
-    for i, (dy, dx) in enumerate(shifts):
-        out[i] = padded[i, max_shift - dy:max_shift - dy + 8, max_shift - dx:max_shift - dx + 8]
+    shifts = rng.uniform(-max_shift, max_shift, size=(2, m))
+    out = _shifted(X.T.reshape(m, 8, 8), shifts[0], shifts[1])
     ring = np.pad(out, ((0, 0), (1, 1), (1, 1)))
     neighbours = (ring[:, :-2, 1:-1] + ring[:, 2:, 1:-1] + ring[:, 1:-1, :-2] + ring[:, 1:-1, 2:]) / 4.0
     out = contrast * ((1.0 - blur) * out + blur * neighbours)
