@@ -277,7 +277,7 @@ def digit_tagger(
     y_pred = np.argmax(P, axis=0)
     C = P.shape[0]
 
-    figure, (ax_img, ax_prob, ax_ceil) = _figure(10.0, 3.2, 3, width_ratios=[1.0, 1.3, 1.7])
+    figure, (ax_img, ax_prob, ax_ceil) = _figure(9.0, 2.8, 3, width_ratios=[1.0, 1.3, 1.7])
     image = ax_img.imshow(np.zeros((8, 8)), cmap="gray_r", vmin=0.0, vmax=1.0)
     ax_img.set_xticks([])
     ax_img.set_yticks([])
@@ -393,7 +393,7 @@ def recall_threshold_explorer(
     ax_curves.plot(thresholds, curves[:, 1], label="recall (malignant found)")
     ax_curves.axhline(min_recall, color="C1", linewidth=0.8, linestyle="--")
     ax_curves.axvline(safe, color="C2", linewidth=1, linestyle=":")
-    ax_curves.annotate(f"largest threshold with recall >= {min_recall:.0%}: {safe:.2f}", (safe, 0.05),
+    ax_curves.annotate(f"largest threshold with recall >= {min_recall:.0%}: {safe:.2f}", (safe, 0.3),
                        xytext=(4, 0), textcoords="offset points", fontsize=8, color="C2")
     curve_line = ax_curves.axvline(threshold, color="k", linewidth=1.2)
     ax_curves.set_xlim(0, 1)
