@@ -1,6 +1,6 @@
 """Static figures for the real data sets (digits, breast cancer): images, confusion matrices, curves.
 
-Every function draws on what it is given (an Axes, or a Figure for grids) or on a new
+Every function draws on what it is given (an Axes, or a Figure for the probability grid) or on a new
 pyplot figure when given nothing, returns what it drew on, and never calls
 ``plt.show()``. These figures are plain matplotlib, so they stay in an exported notebook
 (HTML, feedback) where the interactive explorers of :mod:`dlcore.explorers_realdata` do not.
@@ -53,6 +53,17 @@ def _labels(y: np.ndarray | None, name: str, m: int) -> np.ndarray | None:
     return y
 
 
+def _mosaic(images: np.ndarray, ncols: int, gap: int = 1, fill: float = np.nan) -> np.ndarray:
+    """Images (k, h, w) tiled row by row into one array, ``gap`` pixels of ``fill`` between them."""
+    k, h, w = images.shape
+    nrows = -(-k // ncols)
+    mosaic = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), fill)
+    for i in range(k):
+        r, c = divmod(i, ncols)
+        mosaic[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = images[i]
+    return mosaic
+
+
 def plot_digits(
     X: np.ndarray,
     y_true: np.ndarray | None = None,
@@ -60,40 +71,47 @@ def plot_digits(
     *,
     titles: Sequence[str] | None = None,
     ncols: int = 10,
-    figure: Figure | None = None,
-) -> Figure:
-    """A grid of digits, the columns of ``X`` (64, m), with their labels.
+    ax: Axes | None = None,
+) -> Axes:
+    """A grid of digits, the columns of ``X`` (64, m), with their labels above them.
 
-    y_true, y_pred : (m,) or (1, m) ints; the title of image ``i`` is ``"true -> pred"``
+    y_true, y_pred : (m,) or (1, m) ints; the label of image ``i`` is ``"true -> pred"``
     (red when they differ), or just the label when only ``y_true`` is given.
-    titles : one string per image, instead of the labels. Returns the figure.
+    titles : one string per image, instead of the labels. The images are tiled into one
+    picture (much faster to draw than one Axes per image). Returns the Axes.
     """
     X = as_array(X, "X", ndim=2)
     m = X.shape[1]
     if m == 0:
         raise ValueError("`X` must hold at least one example (column).")
     y_true, y_pred = _labels(y_true, "y_true", m), _labels(y_pred, "y_pred", m)
+    if titles is not None and len(titles) != m:
+        raise ValueError(f"`titles` must hold one string per example ({m}); got {len(titles)}.")
     ncols = max(1, min(int(ncols), m))
     nrows = -(-m // ncols)
-    figure = _figure(figure, (1.0 * ncols, 1.15 * nrows))
-    axes = np.atleast_1d(figure.subplots(nrows, ncols, squeeze=False)).ravel()
-    for i, ax in enumerate(axes):
-        ax.set_axis_off()
-        if i >= m:
-            continue
-        ax.imshow(digit_image(X[:, i]), cmap="gray_r", vmin=0.0, vmax=max(1.0, float(X.max())))
+    images = np.stack([digit_image(X[:, i]) for i in range(m)])
+    side, gap = images.shape[1], 3                        # room for a label above each image
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.85 * ncols, 1.0 * nrows + 0.2))
+    padded = np.pad(images, ((0, 0), (gap, 0), (0, 0)), constant_values=np.nan)
+    cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
+    ax.imshow(_mosaic(padded, ncols, gap=1), cmap=cmap, vmin=0.0, vmax=max(1.0, float(np.nanmax(X))))
+    for i in range(m):
+        r, c = divmod(i, ncols)
         color = "k"
         if titles is not None:
             text = titles[i]
         elif y_true is not None and y_pred is not None:
-            text = f"{y_true[i]} -> {y_pred[i]}"
+            text = f"{y_true[i]}->{y_pred[i]}"
             color = "C3" if y_true[i] != y_pred[i] else "k"
         elif y_true is not None:
             text = str(y_true[i])
         else:
-            text = ""
-        ax.set_title(text, fontsize=9, color=color, pad=2)
-    return figure
+            continue
+        ax.text(c * (side + 1) + side / 2 - 0.5, r * (side + gap + 1) + 1.0, text, ha="center",
+                va="center", fontsize=8, color=color)
+    ax.set_axis_off()
+    return ax
 
 
 def plot_digit_probabilities(
@@ -184,11 +202,8 @@ def plot_weight_images(W: np.ndarray, *, ncols: int = 8, ax: Axes | None = None)
     ncols = max(1, min(int(ncols), n1))
     nrows = -(-n1 // ncols)
     cell = side + 1                                   # one blank (NaN) pixel between images
-    mosaic = np.full((nrows * cell - 1, ncols * cell - 1), np.nan)
-    for k in range(n1):
-        r, c = divmod(k, ncols)
-        scale = float(np.abs(W[k]).max()) or 1.0
-        mosaic[r * cell:r * cell + side, c * cell:c * cell + side] = digit_image(W[k]) / scale
+    scales = np.abs(W).max(axis=1)
+    mosaic = _mosaic(np.stack([digit_image(W[k]) / (scales[k] or 1.0) for k in range(n1)]), ncols)
     if ax is None:
         _, ax = plt.subplots(figsize=(1.0 * ncols, 1.0 * nrows + 0.3))
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")

@@ -170,10 +170,12 @@ def test_recall_threshold_explorer_tracks_missed_tumours(closing):
 
 def test_figures_draw_real_arrays():
     X, Y = data.digits()
-    fig = figures.plot_digits(X[:, :12], Y[:, :12], Y[:, :12][:, ::-1], ncols=6)
-    shown = [ax for ax in fig.axes if ax.images]
-    assert len(shown) == 12 and np.allclose(shown[3].images[0].get_array(), X[:, 3].reshape(8, 8))
-    plt.close(fig)
+    ax = figures.plot_digits(X[:, :12], Y[:, :12], Y[:, :12][:, ::-1], ncols=6)
+    mosaic = ax.images[0].get_array()
+    assert mosaic.shape == (2 * 12 - 1, 6 * 9 - 1)  # 3 label rows above each 8x8 image, 1-pixel gaps
+    assert np.allclose(mosaic[3:11, 27:35], X[:, 3].reshape(8, 8))  # image 3: row 0, column 3
+    assert [t.get_text() for t in ax.texts][:2] == [f"{Y[0, 0]}->{Y[0, 11]}", f"{Y[0, 1]}->{Y[0, 10]}"]
+    plt.close(ax.figure)
     P = np.full((10, 4), 0.1)
     fig = figures.plot_digit_probabilities(X[:, :4], P, Y[:, :4], ncols=2)
     assert sum(len(ax.patches) for ax in fig.axes) == 40
