@@ -213,18 +213,55 @@ def blobs(
 
 # --- real data: scikit-learn's bundled copies of two UCI data sets ---------------------------------
 
+def _bundled_file(filename: str):
+    """Path of one of scikit-learn's bundled data files, found without importing scikit-learn, or None."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / filename
+    return path if path.is_file() else None
+
+
+def _read_bundled(name: str) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """``(data (m, n), target (m,), target_names)`` read straight from the bundled CSV file, or None.
+
+    Importing ``sklearn.datasets`` costs about 3 s of CPU, mostly for modules these two
+    files do not need; the files' layout is the one scikit-learn's loaders read.
+    """
+    if name == "digits":
+        path = _bundled_file("digits.csv.gz")
+        if path is None:
+            return None
+        table = np.loadtxt(path, delimiter=",")                # 1797 rows: 64 pixels, then the digit
+        return table[:, :-1], table[:, -1], [str(k) for k in range(10)]
+    path = _bundled_file(f"{name}.csv")
+    if path is None:
+        return None
+    with open(path) as f:
+        header = f.readline().strip().split(",")             # m, n, then the class names
+        table = np.loadtxt(f, delimiter=",")
+    return table[:, :-1], table[:, -1], header[2:]
+
+
 @functools.cache
 def _real(name: str) -> tuple[np.ndarray, np.ndarray]:
     """Read a bundled scikit-learn data set once per process; the arrays are read-only."""
-    from sklearn import datasets  # imported here: only the notebooks that use real data pay for it
+    bundled = _read_bundled(name)
+    if bundled is None:
+        from sklearn import datasets  # the slow way: only if the files are not where expected
 
-    bunch = getattr(datasets, f"load_{name}")()
-    X = np.ascontiguousarray(bunch.data.T, dtype=np.float64)
-    Y = np.asarray(bunch.target, dtype=np.int64).reshape(1, -1)
+        bunch = getattr(datasets, f"load_{name}")()
+        bundled = (bunch.data, bunch.target, list(bunch.target_names))
+    features, target, target_names = bundled
+    X = np.ascontiguousarray(features.T, dtype=np.float64)
+    Y = np.asarray(target, dtype=np.int64).reshape(1, -1)
     if name == "digits":
         X = X / 16.0  # pixel intensities 0..16 -> [0, 1]
     else:  # scikit-learn codes malignant as 0; the course codes the class to detect as 1
-        Y = (Y == list(bunch.target_names).index("malignant")).astype(np.int64)
+        Y = (Y == [str(t) for t in target_names].index("malignant")).astype(np.int64)
     X.flags.writeable = False
     Y.flags.writeable = False
     return X, Y
