@@ -23,7 +23,7 @@ Shapes: examples are columns, ``X`` (n_x, m); labels ``(m,)`` or ``(1, m)`` ints
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import ipywidgets as widgets
 import numpy as np

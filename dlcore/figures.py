@@ -11,7 +11,7 @@ row (``X[:, i].reshape(8, 8)``); labels are ints of shape (m,) or (1, m); probab
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np

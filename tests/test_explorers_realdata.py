@@ -6,17 +6,17 @@ import os
 import tempfile
 
 os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="mpl-test-"))
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-import ipywidgets  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import ipywidgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from dlcore import data, figures, widgets  # noqa: E402
-from dlcore import explorers_realdata as er  # noqa: E402
-from dlcore.strategy import confusion_matrix, error_analysis_ceiling, precision_recall_f1  # noqa: E402
+from dlcore import data, figures, widgets
+from dlcore import explorers_realdata as er
+from dlcore.strategy import confusion_matrix, error_analysis_ceiling, precision_recall_f1
 
 
 @pytest.fixture
