@@ -391,8 +391,9 @@ class Exercise:
                 continue
             if not _equal(before, now):
                 raise CheckFailure(
-                    f"`{self.name}` modified its argument `{pname}` in place. Build new arrays "
-                    f"(e.g. `W = W - lr * dW` rather than `W -= lr * dW`) and leave the inputs unchanged."
+                    f"`{self.name}` modified its argument `{pname}` in place (`{pname} -= ...` or "
+                    f"`{pname}[...] = ...` writes into the caller's array). Compute into a new array "
+                    f"(e.g. `{pname} = {pname} - ...`) and leave the inputs unchanged."
                 )
         return report["result"]
 
@@ -447,12 +448,14 @@ class Exercise:
         if not isinstance(got, np.ndarray):
             raise CheckFailure(f"{what} must be a numpy array of shape {want.shape}; got {_shape_of(got)}.")
         if got.shape != want.shape:
-            extra = ""
-            if got.shape == want.shape[::-1] and got.ndim == 2:
-                extra = " It looks transposed: check the order of the matrix product."
-            elif got.ndim == 1 or want.ndim == 1 or got.size == want.size:
+            hint = self.diagnose(args) if args else None
+            extra = ""  # a general remark, only where no known mistake explains the shape
+            if hint is None and got.shape == want.shape[::-1] and got.ndim == 2:
+                extra = " It looks transposed (rows and columns swapped)."
+            elif hint is None and (got.ndim == 1 or want.ndim == 1 or got.size == want.size):
                 extra = " Check keepdims=True / reshape so the result keeps the layout of the formula."
-            raise CheckFailure(self._with_hint(f"{what} has shape {got.shape}, expected {want.shape}.{extra}", args))
+            message = f"`{self.name}`: {what} has shape {got.shape}, expected {want.shape}.{extra}"
+            raise CheckFailure(with_hint(message + self._shown(got, want), hint))
         if got.dtype.kind not in "fiub":
             raise CheckFailure(f"{what} must hold numbers; got dtype {got.dtype}.")
         if not np.isfinite(got).all() and np.isfinite(want).all():
@@ -467,7 +470,15 @@ class Exercise:
             wrong = int((~np.isclose(got, want, rtol=rtol, atol=atol)).sum())
             raise CheckFailure(self._with_hint(
                 f"{what} has the right shape {want.shape} but {wrong} of {want.size} values are wrong; "
-                f"the largest error is {float(err[idx]):.3g} at index {idx}.", args))
+                f"the largest error is {float(err[idx]):.3g} at index {idx}." + self._shown(got, want), args))
+
+    def _shown(self, got: np.ndarray, want: np.ndarray) -> str:
+        """Both arrays in full for the visible checks' tiny fixed examples; nothing for hidden tests,
+        whose inputs must stay unknown, nor for arrays too large to read at a glance."""
+        if self.hidden or want.size > 16 or got.size > 16:
+            return ""
+        return "".join(f"\n  {label}: " + np.array2string(np.asarray(a), precision=4, prefix=f"  {label}: ")
+                       for label, a in (("expected", want), ("received", got)))
 
     def _with_hint(self, message: str, args: tuple) -> str:
         hint = self.diagnose(args) if args else None
