@@ -1,4 +1,7 @@
-"""Matplotlib figures of the course: cost curves, decision boundaries, optimizer paths, digit images.
+"""Matplotlib figures of the 2-D course: cost curves, decision boundaries, optimizer paths.
+
+The figures of the real data sets (digit images, confusion matrices, learning curves) are in
+:mod:`dlcore.figures`.
 
 Every function draws on the Axes ``ax`` it is given (or on a new figure's Axes when
 ``ax`` is None) and returns that Axes; none calls ``plt.show()``, so the caller decides
@@ -18,8 +21,7 @@ from matplotlib.colors import ListedColormap
 
 from dlcore.validation import as_array
 
-__all__ = ["plot_costs", "plot_decision_boundary", "plot_loss_surface_paths", "decision_grid", "class_labels", "plot_digit",
-           "plot_digits"]
+__all__ = ["plot_costs", "plot_decision_boundary", "plot_loss_surface_paths", "decision_grid", "class_labels"]
 
 #: Colours of classes 0, 1, 2, ... (points) and their lighter versions (regions).
 CLASS_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -278,111 +280,3 @@ def plot_loss_surface_paths(
     if arrays:
         ax.legend(loc="upper right")
     return ax
-
-
-# -------------------------------------------------------------------------- digits
-
-#: Pixels of one digit image of :func:`dlcore.data.digits`: a column of 64 values is 8 rows of 8.
-DIGIT_SHAPE = (8, 8)
-
-
-def _digit_columns(X: np.ndarray, name: str) -> np.ndarray:
-    """``X`` as a (64, k) float64 array of digit columns; a single column (64,) becomes (64, 1)."""
-    arr = as_array(X, name)
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    size = DIGIT_SHAPE[0] * DIGIT_SHAPE[1]
-    if arr.ndim != 2 or arr.shape[0] != size or arr.shape[1] == 0:
-        raise ValueError(f"`{name}` must hold 8x8 digit images as columns of {size} pixels, shape ({size}, k) or "
-                         f"({size},), k >= 1; got shape {np.shape(X)}.")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must hold finite pixel values (no NaN or inf).")
-    return arr
-
-
-def _digit_range(X: np.ndarray) -> tuple[float, float]:
-    """Grey scale of the images: [0, 1] (white to black) for pixels in [0, 1], else the values' own range."""
-    low, high = float(X.min()), float(X.max())
-    if 0.0 <= low and high <= 1.0:
-        return 0.0, 1.0
-    return low, high if high > low else low + 1.0
-
-
-def plot_digit(x: np.ndarray, *, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """One digit column shown as its 8x8 image (dark = ink).
-
-    x : (64,) or (64, 1) pixels read row by row, as a column of :func:`dlcore.data.digits`'
-        ``X`` (values in [0, 1]; other values, e.g. normalised ones, are scaled to their range).
-    title : text above the image (e.g. its label).
-    Returns the Axes (no ticks; ``ax.images[0]`` holds the (8, 8) image).
-
-    >>> ax = plot_digit(np.linspace(0, 1, 64), title="7")
-    >>> ax.images[0].get_array().shape
-    (8, 8)
-    """
-    column = _digit_columns(x, "x")
-    if column.shape[1] != 1:
-        raise ValueError(f"`x` must be one digit column (64,) or (64, 1); got shape {np.shape(x)}. "
-                         f"For several columns, use plot_digits.")
-    ax = _axes(ax, figsize=(1.6, 1.6))
-    low, high = _digit_range(column)
-    ax.imshow(column[:, 0].reshape(DIGIT_SHAPE), cmap="gray_r", vmin=low, vmax=high, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title is not None:
-        ax.set_title(title, fontsize=9)
-    return ax
-
-
-def plot_digits(
-    X: np.ndarray,
-    labels: np.ndarray | Sequence[int] | None = None,
-    *,
-    predicted: np.ndarray | Sequence[int] | None = None,
-    ncols: int = 10,
-) -> np.ndarray:
-    """A grid of digit images, one per column of ``X``, titled with their labels.
-
-    X : (64, k) digit columns (e.g. ``X[:, :20]`` of :func:`dlcore.data.digits`), or (64,) for one.
-    labels : (k,) or (1, k) true labels, shown above each image.
-    predicted : (k,) or (1, k) predicted labels: each image is titled ``"predicted (true)"``,
-        in red where they differ (error analysis); needs ``labels``.
-    ncols : images per row.
-    All the images share one grey scale: [0, 1] for pixels in [0, 1] (as :func:`dlcore.data.digits`
-    gives them), else the range of the values shown.
-    Returns the (k,) array of Axes, in the order of the columns (the grid's unused cells are hidden).
-    """
-    X = _digit_columns(X, "X")
-    k = X.shape[1]
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"`ncols` must be an int >= 1; got {ncols!r}.")
-
-    def as_labels(values, name: str) -> np.ndarray | None:
-        if values is None:
-            return None
-        flat = np.asarray(values).reshape(-1)
-        if flat.size != k:
-            raise ValueError(f"`{name}` must hold one label per column of X ({k}); got shape {np.shape(values)}.")
-        return flat
-
-    true, guess = as_labels(labels, "labels"), as_labels(predicted, "predicted")
-    if guess is not None and true is None:
-        raise ValueError("`predicted` needs `labels` (the true labels to compare with).")
-    ncols = min(int(ncols), k)
-    nrows = -(-k // ncols)
-    fig, grid = plt.subplots(nrows, ncols, figsize=(0.9 * ncols, 1.05 * nrows), squeeze=False)
-    low, high = _digit_range(X)
-    axes = grid.reshape(-1)
-    for i, ax in enumerate(axes):
-        if i >= k:
-            ax.set_axis_off()
-            continue
-        ax.imshow(X[:, i].reshape(DIGIT_SHAPE), cmap="gray_r", vmin=low, vmax=high, interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if guess is not None:
-            wrong = guess[i] != true[i]
-            ax.set_title(f"{guess[i]} ({true[i]})", fontsize=8, color="C3" if wrong else "k")
-        elif true is not None:
-            ax.set_title(f"{true[i]}", fontsize=8)
-    return axes[:k]
