@@ -61,5 +61,7 @@ from dlcore.regularization import (
     model_forward_with_dropout,
 )
 from dlcore.schedules import exponential_decay, learning_rate_decay, schedule_lr_decay
+from dlcore.clipping import clip_by_global_norm
+from dlcore.loop import train_model
 
 __version__ = "0.1.0"
