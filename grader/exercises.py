@@ -15,6 +15,7 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "sigmoid_backward", "relu_backward", "tanh_backward", "linear_backward",
         "linear_activation_backward", "model_backward", "update_parameters",
         "numerical_gradient", "gradient_difference",
+        "predict",  # checks: dlcore.checks.application
     ),
     "03_initialization_regularization": (
         "normalize_inputs", "initialize_parameters_deep", "compute_cost_with_l2",
@@ -25,6 +26,7 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "random_mini_batches", "exponentially_weighted_average", "initialize_velocity",
         "update_parameters_with_momentum", "update_parameters_with_rmsprop", "initialize_adam",
         "update_parameters_with_adam", "learning_rate_decay", "schedule_lr_decay", "exponential_decay",
+        "clip_by_global_norm", "train_model",  # checks: dlcore.checks.training
     ),
     "05_batch_normalization": (
         "batchnorm_forward", "batchnorm_backward", "update_running_averages", "batchnorm_inference",
