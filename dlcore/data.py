@@ -22,6 +22,8 @@ always returns the same data, and the global ``np.random`` state is never touche
 from __future__ import annotations
 
 import functools
+import importlib.util
+from pathlib import Path
 
 import numpy as np
 
@@ -215,16 +217,26 @@ def blobs(
 
 @functools.cache
 def _real(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Read a bundled scikit-learn data set once per process; the arrays are read-only."""
-    from sklearn import datasets  # imported here: only the notebooks that use real data pay for it
+    """Read a data set bundled with scikit-learn once per process; the arrays are read-only.
 
-    bunch = getattr(datasets, f"load_{name}")()
-    X = np.ascontiguousarray(bunch.data.T, dtype=np.float64)
-    Y = np.asarray(bunch.target, dtype=np.int64).reshape(1, -1)
-    if name == "digits":
-        X = X / 16.0  # pixel intensities 0..16 -> [0, 1]
-    else:  # scikit-learn codes malignant as 0; the course codes the class to detect as 1
-        Y = (Y == list(bunch.target_names).index("malignant")).astype(np.int64)
+    The files are read straight from scikit-learn's installed package folder, as its own loaders
+    (``load_digits``, ``load_breast_cancer``) read them, without importing scikit-learn: that
+    import alone takes seconds, a large share of a notebook's time budget.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the real data sets are read from scikit-learn's package: install scikit-learn")
+    folder = Path(spec.submodule_search_locations[0]) / "datasets" / "data"
+    if name == "digits":  # 64 pixels (0..16), then the digit
+        table = np.loadtxt(folder / "digits.csv.gz", delimiter=",")
+        X, Y = table[:, :-1].T / 16.0, table[:, -1]  # pixel intensities 0..16 -> [0, 1]
+    else:  # a header "569,30,malignant,benign", then 30 measurements and the class (0 = malignant)
+        with open(folder / "breast_cancer.csv") as f:
+            names = f.readline().strip().split(",")[2:]
+            table = np.loadtxt(f, delimiter=",")
+        X, Y = table[:, :-1].T, (table[:, -1] == names.index("malignant"))  # the class to detect is 1
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.int64).reshape(1, -1)
     X.flags.writeable = False
     Y.flags.writeable = False
     return X, Y
