@@ -15,9 +15,11 @@ from dlcore.activations import (
     tanh_backward,
 )
 from dlcore.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference, update_running_averages
+from dlcore.clipping import clip_by_global_norm
 from dlcore.gradcheck import check_gradients, gradient_difference, numerical_gradient
 from dlcore.initialization import initialize_parameters, initialize_parameters_deep
 from dlcore.layers import linear_activation_backward, linear_activation_forward, linear_backward, linear_forward
+from dlcore.loop import train_model
 from dlcore.losses import compute_cost
 from dlcore.model import model_backward, model_forward, predict, update_parameters
 from dlcore.optim import (

@@ -1,6 +1,8 @@
 """Hidden tests of notebook 02 (backpropagation): wrong answers fail, correct styles pass."""
 from __future__ import annotations
 
+from cases_02_application import BROKEN_HELPERS as APPLICATION_BROKEN
+from cases_02_application import CASES as APPLICATION_CASES
 from hidden import define_tests, fn
 
 # exercise -> {"wrong": [(why, code)], "right": [(style, code)]}
@@ -290,5 +292,9 @@ BROKEN_HELPERS: dict[str, list[str]] = {
     "linear_backward": [fn("linear_backward(dZ, cache)", "return None, None, None")],
     "sigmoid_backward": [fn("sigmoid_backward(dA, Z)", "return dA")],
 }
+
+CASES.update(APPLICATION_CASES)
+for helper, codes in APPLICATION_BROKEN.items():
+    BROKEN_HELPERS.setdefault(helper, []).extend(codes)
 
 globals().update(define_tests("02_backpropagation", CASES, BROKEN_HELPERS))

@@ -1,6 +1,8 @@
 """Hidden tests of notebook 04 (optimization): wrong answers fail, correct styles pass."""
 from __future__ import annotations
 
+from cases_04_training import BROKEN_HELPERS as TRAINING_BROKEN
+from cases_04_training import CASES as TRAINING_CASES
 from hidden import define_tests, fn
 
 _BATCHES = "random_mini_batches(X, Y, mini_batch_size, rng)"
@@ -358,5 +360,9 @@ BROKEN_HELPERS: dict[str, list[str]] = {
         + fn(_STAIRS, "return learning_rate_decay(learning_rate0, epoch_num // time_interval, decay_rate)"),
     ],
 }
+
+CASES.update(TRAINING_CASES)
+for helper, codes in TRAINING_BROKEN.items():
+    BROKEN_HELPERS.setdefault(helper, []).extend(codes)
 
 globals().update(define_tests("04_optimization", CASES, BROKEN_HELPERS))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 import dlcore
+from dlcore.checks import application
 from dlcore.checks.core import CheckFailure, Exercise, Mistake, finite_difference_check, manifest, random_rng
 from dlcore.checks.problems import distinct_dims, random_network, random_shape
 from dlcore.checks.runner import Fn
@@ -29,7 +30,9 @@ MANIFEST = manifest({
     "update_parameters": (),
     "numerical_gradient": (),
     "gradient_difference": (),
+    **application.MANIFEST,  # predict, the application at the end of the notebook
 })
+predict = application.predict
 
 
 def _activation_backward(name: str, forward: Callable, student: Callable, hidden: bool,

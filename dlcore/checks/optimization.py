@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 import dlcore
+from dlcore.checks import training
 from dlcore.checks.core import CheckFailure, ColumnOrigins, Exercise, Mistake, manifest, random_rng
 
 #: The exercises of notebook 04, in order: name -> the graded functions it may call.
@@ -31,10 +32,13 @@ MANIFEST = manifest({
     "update_parameters_with_rmsprop": (),
     "initialize_adam": ("initialize_velocity",),
     "update_parameters_with_adam": (),
+    "train_model": training.MANIFEST["train_model"],
     "learning_rate_decay": (),
     "schedule_lr_decay": ("learning_rate_decay",),
     "exponential_decay": (),
+    "clip_by_global_norm": training.MANIFEST["clip_by_global_norm"],
 })
+train_model, clip_by_global_norm = training.train_model, training.clip_by_global_norm  # checked in dlcore.checks.training
 
 # --- mini-batches -------------------------------------------------------------------------------
 

@@ -29,6 +29,15 @@ def distinct_dims(rng: np.random.Generator) -> tuple[int, int, int]:
     return n_prev, n, m
 
 
+def random_parameters(rng: np.random.Generator, dims: list[int]) -> dict[str, np.ndarray]:
+    """He-scaled weights ``W{l}`` (dims[l], dims[l-1]) and spread biases ``b{l}`` (dims[l], 1), l = 1..L."""
+    params = {}
+    for l in range(1, len(dims)):
+        params[f"W{l}"] = rng.normal(size=(dims[l], dims[l - 1])) * np.sqrt(2 / dims[l - 1])
+        params[f"b{l}"] = rng.normal(0, 0.5, size=(dims[l], 1))
+    return params
+
+
 def random_network(rng: np.random.Generator, L: int) -> tuple[np.ndarray, dict]:
     """``(X, parameters)`` of an ``L``-layer binary classifier whose outputs stay in (0.02, 0.98)."""
     if not isinstance(L, (int, np.integer)) or L < 1:
@@ -36,10 +45,7 @@ def random_network(rng: np.random.Generator, L: int) -> tuple[np.ndarray, dict]:
     dims = [int(n) for n in rng.integers(2, 7, size=L)] + [1]
     m = int(rng.integers(3, 9))
     while True:
-        params = {}
-        for l in range(1, L + 1):
-            params[f"W{l}"] = rng.normal(size=(dims[l], dims[l - 1])) * np.sqrt(2 / dims[l - 1])
-            params[f"b{l}"] = rng.normal(0, 0.5, size=(dims[l], 1))
+        params = random_parameters(rng, dims)
         X = rng.normal(size=(dims[0], m))
         AL = dlcore.model_forward(X, params)[0]
         # Keep the output away from 0 and 1: a saturated sigmoid makes dAL blow up and
