@@ -1,4 +1,4 @@
-"""Latency of every slider of :mod:`dlcore.widgets` and :mod:`dlcore.explorers_realdata`: median and worst, against its target.
+"""Latency of every slider of :mod:`dlcore.widgets` and :mod:`dlcore.widgets.real_data`: median and worst, against its target.
 
 Each explorer is built once, then its callback is called for a sweep of distinct slider
 values (what dragging a slider does, without a browser). The latency of one change is
@@ -27,7 +27,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 
-from dlcore import explorers_realdata, widgets
+from dlcore import widgets
 
 TARGET_MS = {"retrains": 150.0, "other": 100.0}
 
@@ -66,9 +66,9 @@ def sweeps(n: int) -> dict:
                           [dict(learning_rate=float(v)) for v in np.logspace(-2, np.log10(30), n)]),
         "batch norm noise": (widgets.batchnorm_noise_explorer,
                              [dict(batch_size=2 ** (1 + i % 9)) for i in range(n)]),
-        "digit tagger": (explorers_realdata.digit_tagger,
-                         [dict(example=i % 10, tag=explorers_realdata.TAG_CATEGORIES[i % 4]) for i in range(n)]),
-        "tumour threshold": (explorers_realdata.recall_threshold_explorer,
+        "digit tagger": (widgets.digit_tagger,
+                         [dict(example=i % 10, tag=widgets.TAG_CATEGORIES[i % 4]) for i in range(n)]),
+        "tumour threshold": (widgets.recall_threshold_explorer,
                              [dict(threshold=float(v)) for v in np.linspace(0.05, 0.95, n)]),
     }
 

@@ -3,7 +3,7 @@
 Every function draws on what it is given (an Axes, or a Figure for the probability grid) or on a new
 pyplot figure when given nothing, returns what it drew on, and never calls
 ``plt.show()``. These figures are plain matplotlib, so they stay in an exported notebook
-(HTML, feedback) where the interactive explorers of :mod:`dlcore.explorers_realdata` do not.
+(HTML, feedback) where the interactive explorers of :mod:`dlcore.widgets.real_data` do not.
 
 Shapes follow the course: images are columns of ``X`` (64, m), each an 8x8 digit read row by
 row (``X[:, i].reshape(8, 8)``); labels are ints of shape (m,) or (1, m); probabilities

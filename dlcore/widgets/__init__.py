@@ -48,6 +48,16 @@ from dlcore.widgets.optimization import (
     optimizer_paths,
     optimizer_paths_explorer,
 )
+from dlcore.widgets.real_data import (
+    TAG_CATEGORIES,
+    auto_error_tags,
+    breast_cancer_scores,
+    digit_errors,
+    digit_tagger,
+    learning_curve,
+    phone_digits,
+    recall_threshold_explorer,
+)
 from dlcore.widgets.softmax import softmax_temperature_explorer, softmax_training_snapshots, training_regions_explorer
 from dlcore.widgets.strategy import learning_rate_sweep, random_search_explorer, threshold_explorer
 
@@ -74,4 +84,12 @@ __all__ = [
     "batchnorm_learning_rate_explorer",
     "minibatch_normalization_noise",
     "batchnorm_noise_explorer",
+    "learning_curve",
+    "phone_digits",
+    "auto_error_tags",
+    "digit_errors",
+    "breast_cancer_scores",
+    "digit_tagger",
+    "recall_threshold_explorer",
+    "TAG_CATEGORIES",
 ]

@@ -1,4 +1,4 @@
-"""Explorers and computations on the real data sets (digits, breast cancer) for notebooks 03, 06 and 07.
+"""Notebooks 03, 06 and 07 on the real data sets (digits, breast cancer): explorers and the computations behind them.
 
 * :func:`digit_tagger`: error analysis by hand: each misclassified dev digit in turn, a
   toggle of categories to tag it, and the ceiling of every category computed with the
@@ -16,7 +16,7 @@
 * :func:`digit_errors`, :func:`breast_cancer_scores`: small trained networks on fixed
   splits, the default data of the explorers.
 
-Every explorer is a :class:`dlcore.widgets.Explorer` (controls above a figure) whose
+Every explorer is a :class:`dlcore.widgets.base.Explorer` (controls above a figure) whose
 ``callback`` can be called directly, without a browser, as in :mod:`dlcore.widgets`.
 Shapes: examples are columns, ``X`` (n_x, m); labels ``(m,)`` or ``(1, m)`` ints.
 """
@@ -36,7 +36,7 @@ from dlcore.preprocessing import normalize_inputs
 from dlcore.strategy import confusion_matrix, error_analysis_ceiling, precision_recall_f1
 from dlcore.train import train
 from dlcore.validation import as_array
-from dlcore.widgets import BlitExplorer
+from dlcore.widgets.base import BlitExplorer
 
 __all__ = [
     "phone_digits",

@@ -1,4 +1,4 @@
-"""Tests for dlcore.explorers_realdata and dlcore.figures: explorers build, controls change the figure,
+"""Tests for dlcore.widgets.real_data and dlcore.figures: explorers build, controls change the figure,
 and what is drawn comes from real computations on the real data sets."""
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from dlcore import data, figures, widgets
-from dlcore import explorers_realdata as er
 from dlcore.strategy import confusion_matrix, error_analysis_ceiling, precision_recall_f1
+from dlcore.widgets import real_data as er
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
-"""Tests for dlcore.explorers_training: the deep tanh network with clipping (04) and mini-batch batch norm (05)."""
+"""Tests for dlcore.experiments: the deep tanh network with clipping (04) and mini-batch batch norm (05)."""
 from __future__ import annotations
 
 import numpy as np
 
 from dlcore import batchnorm_forward, clip_by_global_norm, data, initialize_parameters_deep
-from dlcore.explorers_training import deep_tanh_parameters, train_batchnorm_minibatch, train_deep_tanh
+from dlcore.experiments import deep_tanh_parameters, train_batchnorm_minibatch, train_deep_tanh
 
 
 def test_clipping_bounds_every_step_and_records_the_norms_before_it():

@@ -5,7 +5,7 @@
 * :func:`train_batchnorm_minibatch` (05): mini-batch gradient descent on a network with batch
   normalization in every hidden layer, with running averages of the batch statistics.
 
-(To move into the :mod:`dlcore.widgets` package; only public names of other modules are used.)
+They are plain functions (no widgets): the notebooks draw their results as static figures.
 """
 from __future__ import annotations
 
