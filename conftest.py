@@ -1,5 +1,5 @@
 """Test-session set-up: keep Jupyter, IPython and matplotlib from writing into $HOME; skip the
-tests marked ``bwrap`` where bubblewrap is not installed."""
+tests marked ``bwrap`` where bubblewrap is not installed; the ``closing`` fixture of the explorer tests."""
 from __future__ import annotations
 
 import os
@@ -14,6 +14,8 @@ import matplotlib  # noqa: E402  (only now: importing it reads and writes MPLCON
 
 matplotlib.use("Agg")
 
+import pytest  # noqa: E402
+
 
 def pytest_collection_modifyitems(config, items):
     import shutil
@@ -26,3 +28,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("bwrap"):
             item.add_marker(skip)
+
+
+@pytest.fixture
+def closing():
+    """Collects explorers and closes them after the test (the widget registry keeps them alive)."""
+    made = []
+    yield made.append
+    for explorer in made:
+        explorer.close()

@@ -20,15 +20,6 @@ from dlcore.optim import exponentially_weighted_average
 from dlcore.strategy import precision_recall_f1
 
 
-@pytest.fixture
-def closing():
-    """Collects explorers and closes them after the test (the widget registry keeps them alive)."""
-    made = []
-    yield made.append
-    for explorer in made:
-        explorer.close()
-
-
 def check_explorer(explorer, names):
     assert isinstance(explorer, ipywidgets.VBox) and isinstance(explorer, widgets.Explorer)
     assert list(explorer.controls) == names

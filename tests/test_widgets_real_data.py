@@ -19,14 +19,6 @@ from dlcore.strategy import confusion_matrix, error_analysis_ceiling, precision_
 from dlcore.widgets import real_data as er
 
 
-@pytest.fixture
-def closing():
-    made = []
-    yield made.append
-    for explorer in made:
-        explorer.close()
-
-
 @pytest.fixture(scope="module")
 def errors():
     return er.digit_errors()
