@@ -475,7 +475,8 @@ def test_a_whole_term(tmp_path, monkeypatch):
             assert float(r["score"]) == pytest.approx(want[s][a]), (s, a, r)
             assert float(r["max_score"]) == sum(POINTS[a].values())
             late = float(r["late_submission_penalty"] or 0)
-            assert late == (pytest.approx(3.2) if (s, a) == LATE else 0), (s, a, r)
+            late_points = sum(POINTS[a].values()) * float(PENALTY) * 2  # a perfect score, two started days late
+            assert late == (pytest.approx(late_points) if (s, a) == LATE else 0), (s, a, r)
 
     _grader("report", "--course-dir", course, "--output", tmp_path / "report")
     lap("report")
