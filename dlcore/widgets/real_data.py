@@ -35,7 +35,7 @@ from dlcore.figures import digit_image
 from dlcore.preprocessing import normalize_inputs
 from dlcore.strategy import confusion_matrix, error_analysis_ceiling, precision_recall_f1
 from dlcore.train import train
-from dlcore.validation import as_array
+from dlcore.validation import as_array, class_labels
 from dlcore.widgets.base import BlitExplorer
 
 __all__ = [
@@ -62,14 +62,12 @@ def _figure(width: float, height: float, ncols: int, width_ratios: Sequence[floa
     return figure, axes
 
 
-def _int_labels(y, name: str, m: int | None = None) -> np.ndarray:
-    y = np.ravel(np.asarray(y))
-    if y.size and not np.all(np.equal(np.mod(y, 1), 0)):
-        raise ValueError(f"`{name}` must hold integer class labels; got {y[:5]} ...")
-    y = y.astype(np.int64)
-    if m is not None and y.size != m:
-        raise ValueError(f"`{name}` must hold one label per example ({m}); got {y.size}.")
-    return y
+def _labels_of(y, name: str, m: int, C: int) -> np.ndarray:
+    """``y`` as m class labels in ``[0, C)`` (1-D int64), checked by :func:`dlcore.validation.class_labels`."""
+    labels = class_labels(y, name, C)
+    if labels.size != m:
+        raise ValueError(f"`{name}` must hold one label per example ({m}); got {labels.size}.")
+    return labels
 
 
 # ------------------------------------------------------------------ computations
@@ -162,7 +160,7 @@ def auto_error_tags(X: np.ndarray, y_true: np.ndarray, P: np.ndarray) -> tuple[n
     m = X.shape[1]
     if P.shape[1] != m:
         raise ValueError(f"`P` must have one column per example of X ({m}); got shape {P.shape}.")
-    y_true = _int_labels(y_true, "y_true", m)
+    y_true = _labels_of(y_true, "y_true", m, P.shape[0])
     wrong = np.flatnonzero(np.argmax(P, axis=0) != y_true)
     ink = X.sum(axis=0)
     centres = _centre_of_mass(X)
@@ -279,7 +277,7 @@ def digit_tagger(
     X = as_array(X, "X", ndim=2)
     P = as_array(P, "P", ndim=2)
     m = X.shape[1]
-    y_true = _int_labels(y_true, "y_true", m)
+    y_true = _labels_of(y_true, "y_true", m, P.shape[0])
     categories = [str(c) for c in categories]
     if len(categories) < 2 or len(set(categories)) != len(categories):
         raise ValueError(f"`categories` must hold at least 2 distinct names; got {categories}.")
@@ -386,9 +384,7 @@ def recall_threshold_explorer(
     if y_true is None or scores is None:
         y_true, scores = breast_cancer_scores()
     scores = as_array(scores, "scores").ravel()
-    y_true = _int_labels(y_true, "y_true", scores.size)
-    if not set(np.unique(y_true)) <= {0, 1}:
-        raise ValueError("`y_true` must hold 0/1 labels (1 = malignant).")
+    y_true = _labels_of(y_true, "y_true", scores.size, 2)  # 1 = malignant, 0 = benign
     if not 0.0 < min_recall <= 1.0:
         raise ValueError(f"`min_recall` must lie in (0, 1]; got {min_recall!r}.")
     metrics = metrics or precision_recall_f1
